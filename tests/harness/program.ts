@@ -1,0 +1,147 @@
+/**
+ * Runs the whole program (`index.ts`) under Pulumi's mock runtime for one stack's config
+ * file, with the recording monitor, and returns the captured graph and stack outputs.
+ * No CLI, no credentials, no network.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import * as pulumi from "@pulumi/pulumi";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { Graph } from "./graph";
+import { MockOverrides, ProgramMocks } from "./mocks";
+import { RecordingMonitor, unwrapSecrets } from "./recorder";
+
+// Internal SDK functions (marked @internal, so absent from the typings).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const state = require("@pulumi/pulumi/runtime/state") as { getStore(): Record<string, unknown> };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const internalSettings = require("@pulumi/pulumi/runtime/settings") as {
+  waitForRPCs(): Promise<void>;
+};
+
+/** Repository root. */
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+/** Options of one run. */
+export interface RunOptions {
+  /** Stack name; its `Pulumi.<stack>.yaml` is read unless `configFile` says otherwise. */
+  stack: string;
+  configFile?: string;
+  /** Config overrides by full key (`hashistack:serverCount`); `null` removes a key. */
+  config?: Record<string, unknown>;
+  /** Keys (full) to mark as secret config, e.g. `hashistack:consulLicense`. */
+  secretKeys?: string[];
+  /** Simulate `pulumi preview` (unknown computed values). */
+  preview?: boolean;
+  mocks?: MockOverrides;
+  /** Run this function instead of `index.ts` (harness self-tests). */
+  program?: () => Promise<Record<string, unknown>>;
+}
+
+/** What one run produced. */
+export interface ProgramRun {
+  graph: Graph;
+  /** Stack outputs, wire form (secrets marked). */
+  outputs: Record<string, unknown>;
+  /** Stack outputs with secrets unwrapped. */
+  plainOutputs: Record<string, unknown>;
+  mocks: ProgramMocks;
+  /** The program's error, when it failed. */
+  error?: Error;
+}
+
+/** Reads a stack config file into Pulumi's env form: full keys, string values (lists as JSON). */
+export function readStackConfig(file: string): Record<string, string> {
+  const doc = yaml.load(fs.readFileSync(file, "utf8")) as {
+    config?: Record<string, unknown>;
+  } | null;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc?.config ?? {})) {
+    out[k] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  return out;
+}
+
+/** Installs the mock runtime with the recording monitor, with the features `setMocks` turns on. */
+function installMocks(monitor: RecordingMonitor, stack: string, preview: boolean): void {
+  settings.setMockOptions(monitor, "hashistack", stack, preview, "organization");
+  // setMockOptions alone leaves every feature flag off, and secrets would then serialize as
+  // plain values; turn them on exactly as pulumi.runtime.setMocks does.
+  const store = state.getStore();
+  store.supportsSecrets = true;
+  store.supportsResourceReferences = true;
+  store.supportsOutputValues = false;
+  store.supportsDeletedWith = true;
+  store.supportsAliasSpecs = true;
+  store.supportsTransforms = true;
+  store.supportsInvokeTransforms = true;
+  store.supportsParameterization = true;
+  store.supportsInvokeDependsOn = false;
+}
+
+let running = false;
+
+/** Runs `index.ts` for a stack and records everything it registers. Runs are serialized. */
+export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+  if (running)
+    throw new Error(
+      "runProgram: runs share Pulumi's global runtime state; await the previous run first",
+    );
+  running = true;
+  const rejections: unknown[] = [];
+  const onRejection = (e: unknown) => rejections.push(e);
+  process.on("unhandledRejection", onRejection);
+  try {
+    const file = opts.configFile ?? path.join(ROOT, `Pulumi.${opts.stack}.yaml`);
+    const config = readStackConfig(file);
+    for (const [k, v] of Object.entries(opts.config ?? {})) {
+      if (v === null) delete config[k];
+      else config[k] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    const mocks = new ProgramMocks(opts.mocks);
+    const monitor = new RecordingMonitor(mocks);
+    installMocks(monitor, opts.stack, opts.preview ?? false);
+    pulumi.runtime.setAllConfig(config, opts.secretKeys ?? []);
+
+    const program =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      opts.program ?? (require(path.join(ROOT, "index")) as () => Promise<Record<string, unknown>>);
+    let error: Error | undefined;
+    const capture = (e: unknown) => {
+      error ??= e instanceof Error ? e : new Error(String(e));
+    };
+    // The program's own error is captured inside the stack's init, so the stack resource's
+    // outputs never reject unobserved.
+    await pulumi.runtime
+      .runInPulumiStack(async () => {
+        try {
+          return await program();
+        } catch (e) {
+          capture(e);
+          return {};
+        }
+      })
+      .catch(capture);
+    await internalSettings.waitForRPCs().catch((e: unknown) => rejections.push(e));
+    // Let registrations that were still resolving settle.
+    await new Promise((r) => setImmediate(r));
+    if (!error && rejections.length > 0) {
+      const first = rejections[0];
+      error = first instanceof Error ? first : new Error(String(first));
+    }
+    const graph = new Graph(monitor.records);
+    const stackRes = monitor.records.find((r) => r.type === "pulumi:pulumi:Stack");
+    const outputs = stackRes?.outputs ?? {};
+    return {
+      graph,
+      outputs,
+      plainOutputs: unwrapSecrets(outputs) as Record<string, unknown>,
+      mocks,
+      ...(error ? { error } : {}),
+    };
+  } finally {
+    process.off("unhandledRejection", onRejection);
+    running = false;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * A recording mock monitor: Pulumi's `MockMonitor`, plus a record of every registration
+ * request (type, name, parent, inputs with secret markers, dependency URNs, options).
+ * The SDK's register request carries all of it; the stock monitor throws it away.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor, Mocks } from "@pulumi/pulumi/runtime/mocks";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const resproto = require("@pulumi/pulumi/proto/resource_pb") as {
+  RegisterResourceResponse: new () => {
+    setUrn(u: string): void;
+    setId(i: string): void;
+    setObject(o: unknown): void;
+  };
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const structproto = require("google-protobuf/google/protobuf/struct_pb") as {
+  Struct: { fromJavaScript(o: unknown): unknown };
+};
+
+/** The URN the engine would assign (same scheme as the SDK's MockMonitor). */
+function newUrn(parent: string, type: string, name: string): string {
+  let qualified = type;
+  if (parent) {
+    const parentType = (parent.split("::")[2] ?? "").split("$").pop() ?? "";
+    qualified = `${parentType}$${type}`;
+  }
+  return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
+}
+
+/** Pulumi's wire marker keys for secrets and unknowns. */
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** One registered resource, as the engine would have seen it. */
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** Parent URN ("" for the stack). */
+  parent: string;
+  custom: boolean;
+  /** Inputs with secrets unwrapped (unknowns stay as the UNKNOWN sentinel). */
+  inputs: Record<string, unknown>;
+  /** Inputs as sent on the wire: secrets wrapped in `{SIG_KEY: SECRET_SIG, value}`. */
+  wireInputs: Record<string, unknown>;
+  /** URNs this resource depends on directly (dependsOn plus Output dependencies). */
+  dependencies: string[];
+  provider: string;
+  deleteBeforeReplace: boolean;
+  replaceOnChanges: string[];
+  ignoreChanges: string[];
+  additionalSecretOutputs: string[];
+  protect: boolean;
+  /** State the mock returned, wire form (secrets marked as the engine would). */
+  outputState: Record<string, unknown>;
+  /** Registered outputs (components and the stack), wire form. */
+  outputs?: Record<string, unknown>;
+}
+
+/** Minimal view of the register request the SDK sends (protobuf getters). */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProvider(): string;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getDependenciesList(): string[];
+  getDeletebeforereplace(): boolean;
+  getReplaceonchangesList(): string[];
+  getIgnorechangesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+  getProtect(): boolean;
+  getImportid(): string;
+}
+
+/** Unwraps secret markers; keeps unknown sentinels. */
+export function unwrapSecrets(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    if (o[SIG_KEY] === SECRET_SIG) return unwrapSecrets(o.value);
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
+  }
+  return v;
+}
+
+/**
+ * Every string value in `v` that is not inside a secret marker, with its path.
+ * Used to prove a secret value never travels unmarked.
+ */
+export function plainStrings(v: unknown, path = ""): { path: string; value: string }[] {
+  if (typeof v === "string") return [{ path, value: v }];
+  if (Array.isArray(v)) return v.flatMap((x, i) => plainStrings(x, `${path}[${i}]`));
+  if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    if (o[SIG_KEY] === SECRET_SIG) return [];
+    return Object.entries(o).flatMap(([k, x]) => plainStrings(x, path ? `${path}.${k}` : k));
+  }
+  return [];
+}
+
+/** True when the value at a dotted top-level key is wrapped as a secret on the wire. */
+export function isSecretOnWire(wire: Record<string, unknown>, key: string): boolean {
+  const v = wire[key] as Record<string, unknown> | undefined;
+  return !!v && typeof v === "object" && v[SIG_KEY] === SECRET_SIG;
+}
+
+/** gRPC-style error: the SDK reads `details`, not `message`. */
+function withDetails(err: unknown): unknown {
+  if (err instanceof Error) Object.assign(err, { details: err.message });
+  return err;
+}
+
+/** A `MockMonitor` that records every registration. */
+export class RecordingMonitor extends MockMonitor {
+  readonly records: RecordedResource[] = [];
+  readonly byUrn = new Map<string, RecordedResource>();
+
+  constructor(mocks: Mocks) {
+    super(mocks);
+  }
+
+  /**
+   * Same as `MockMonitor.registerResource`, plus the record, plus what the engine does and
+   * the stock mock does not: outputs named in `additionalSecretOutputs`, and outputs whose
+   * input of the same name was secret, come back as secrets.
+   */
+  override async registerResource(
+    req: RegisterRequest,
+    callback: (err: unknown, resp: unknown) => void,
+  ): Promise<void> {
+    try {
+      const wireInputs = req.getObject()?.toJavaScript() ?? {};
+      const type = req.getType();
+      const name = req.getName();
+      const result = await this.mocks.newResource({
+        type,
+        name,
+        inputs: unwrapSecrets(wireInputs),
+        provider: req.getProvider(),
+        custom: req.getCustom(),
+        id: req.getImportid(),
+      });
+      const urn = newUrn(req.getParent(), type, name);
+      const secretKeys = new Set([
+        ...req.getAdditionalsecretoutputsList(),
+        ...Object.keys(wireInputs).filter((k) => isSecretOnWire(wireInputs, k)),
+      ]);
+      const state: Record<string, unknown> = { ...result.state };
+      for (const k of Object.keys(state)) {
+        if (secretKeys.has(k)) state[k] = pulumi.secret(state[k]);
+      }
+      const serialized = (await rpc.serializeProperties("", state)) as Record<string, unknown>;
+      this.resources.set(urn, { urn, id: result.id ?? null, state: serialized });
+      const rec: RecordedResource = {
+        urn,
+        type,
+        name,
+        parent: req.getParent(),
+        custom: req.getCustom(),
+        inputs: unwrapSecrets(wireInputs) as Record<string, unknown>,
+        wireInputs,
+        dependencies: req.getDependenciesList(),
+        provider: req.getProvider(),
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+        replaceOnChanges: req.getReplaceonchangesList(),
+        ignoreChanges: req.getIgnorechangesList(),
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        protect: req.getProtect(),
+        outputState: serialized,
+      };
+      this.records.push(rec);
+      this.byUrn.set(urn, rec);
+      const response = new resproto.RegisterResourceResponse();
+      response.setUrn(urn);
+      response.setId(result.id ?? "");
+      response.setObject(structproto.Struct.fromJavaScript(serialized));
+      callback(null, response);
+    } catch (err) {
+      callback(withDetails(err), undefined);
+    }
+  }
+
+  /** The SDK rethrows monitor errors as `new Error(err.details)`: keep the message. */
+  override async invoke(
+    req: unknown,
+    callback: (err: unknown, resp: unknown) => void,
+  ): Promise<void> {
+    await super.invoke(req, (err, resp) => callback(err ? withDetails(err) : err, resp));
+  }
+
+  override registerResourceOutputs(
+    req: {
+      getUrn(): string;
+      getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
+    },
+    callback: (err: unknown, resp: unknown) => void,
+  ): void {
+    const rec = this.byUrn.get(req.getUrn());
+    if (rec) rec.outputs = req.getOutputs()?.toJavaScript() ?? {};
+    super.registerResourceOutputs(req, callback);
+  }
+}
