@@ -2,12 +2,142 @@
  * One Consul + Nomad datacenter on GCP, peered with the datacenters named in config.
  * Config in, components composed, outputs out; nothing else lives here.
  */
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { AgentConfigInput, PORTS } from "./components/agentConfig";
 import { loadConfig } from "./components/config";
+import { clusterTags, firewallRules } from "./components/firewallRules";
+import { ClusterIdentity } from "./components/identity";
+import { PassthroughLoadBalancer } from "./components/loadBalancer";
+import { Network } from "./components/network";
+import { NodeGroup, pickZones } from "./components/nodeGroup";
+import { ClusterSecrets } from "./components/secrets";
+import { renderStartupScript } from "./components/startupScript";
 
 export = async () => {
   // Validated before any resource exists: bad input fails here with every problem listed.
   const cfg = loadConfig();
+  const dc = cfg.datacenter;
+  const tags = clusterTags(dc);
+  const apiGateway = cfg.replicas.frontend > 0;
+
+  const network = new Network(dc, {
+    datacenter: dc,
+    region: cfg.region,
+    subnetCidr: cfg.subnetCidr,
+    apiGateway,
+    firewall: firewallRules({ ...cfg, datacenter: dc, apiGateway }),
+  });
+  const identity = new ClusterIdentity(dc, { project: cfg.project, datacenter: dc });
+  const secrets = new ClusterSecrets(dc, {
+    project: cfg.project,
+    datacenter: dc,
+    controlPlaneIp: network.controlPlaneAddress.address,
+    serverAccountEmail: identity.serverAccount.email,
+    clientAccountEmail: identity.clientAccount.email,
+    consulLicense: cfg.consulLicense,
+    nomadLicense: cfg.nomadLicense,
+  });
+
+  const agent: AgentConfigInput = {
+    datacenter: dc,
+    project: cfg.project,
+    region: cfg.region,
+    joinTag: tags.server,
+    serverCount: cfg.serverCount,
+    consulEnterprise: cfg.consulLicense !== undefined,
+    nomadEnterprise: cfg.nomadLicense !== undefined,
+    nomadBridgeCidr: cfg.nomadBridgeCidr,
+  };
+  const versions = { consulVersion: cfg.consulVersion, nomadVersion: cfg.nomadVersion };
+  const zones = gcp.compute
+    .getZonesOutput({ project: cfg.project, region: cfg.region, status: "UP" })
+    .names.apply(pickZones);
+  const group = { datacenter: dc, region: cfg.region, zones, subnetwork: network.subnetwork.id };
+  // VMs boot only after every secret version, secret grant and role binding exists: the
+  // startup script reads the secrets, and cloud auto-join lists instances.
+  const bootAfter = [...secrets.bootDependencies, ...identity.roleBindings];
+
+  const servers = new NodeGroup(`${dc}-servers`, {
+    ...group,
+    bootAfter,
+    role: "server",
+    machineType: cfg.serverMachineType,
+    size: cfg.serverCount,
+    tags: [tags.server],
+    serviceAccountEmail: identity.serverAccount.email,
+    dataDiskSizeGb: cfg.serverDiskSizeGb,
+    autohealPort: PORTS.consulHttps,
+    startupScript: secrets.accessors.apply((accessors) =>
+      renderStartupScript({
+        role: "server",
+        agent,
+        ...versions,
+        secrets: secrets.names.server,
+        accessors,
+      }),
+    ),
+  });
+  const clients = new NodeGroup(`${dc}-clients`, {
+    ...group,
+    bootAfter,
+    role: "client",
+    machineType: cfg.clientMachineType,
+    size: cfg.clientCount,
+    tags: [tags.client],
+    serviceAccountEmail: identity.clientAccount.email,
+    autohealPort: PORTS.nomadHttp,
+    startupScript: renderStartupScript({
+      role: "client",
+      agent,
+      ...versions,
+      secrets: secrets.names.client,
+    }),
+  });
+
+  const controlPlane = new PassthroughLoadBalancer(`${dc}-control-plane`, {
+    datacenter: dc,
+    region: cfg.region,
+    role: "control-plane",
+    address: network.controlPlaneAddress.address,
+    ports: [PORTS.consulHttps, PORTS.nomadHttp],
+    // Any server with a running Consul answers; no token needed for /v1/status/leader.
+    healthCheck: { port: PORTS.consulHttps, https: { requestPath: "/v1/status/leader" } },
+    instanceGroup: servers.group.instanceGroup,
+  });
+  new PassthroughLoadBalancer(`${dc}-mesh-gateway`, {
+    datacenter: dc,
+    region: cfg.region,
+    role: "mesh-gateway",
+    address: network.meshGatewayAddress.address,
+    ports: [PORTS.meshGateway],
+    // Healthy only on the client running the mesh gateway: traffic goes there.
+    healthCheck: { port: PORTS.meshGateway },
+    instanceGroup: clients.group.instanceGroup,
+  });
+  if (network.apiGatewayAddress) {
+    new PassthroughLoadBalancer(`${dc}-api-gateway`, {
+      datacenter: dc,
+      region: cfg.region,
+      role: "api-gateway",
+      address: network.apiGatewayAddress.address,
+      ports: [cfg.apiGatewayPort],
+      healthCheck: { port: cfg.apiGatewayPort },
+      instanceGroup: clients.group.instanceGroup,
+    });
+  }
+
+  const cpIp = controlPlane.forwardingRule.ipAddress;
   return {
-    datacenter: cfg.datacenter,
+    datacenter: dc,
+    consulUrl: pulumi.interpolate`https://${cpIp}:${PORTS.consulHttps}`,
+    nomadUrl: pulumi.interpolate`https://${cpIp}:${PORTS.nomadHttp}`,
+    apiGatewayUrl: network.apiGatewayAddress
+      ? pulumi.interpolate`http://${network.apiGatewayAddress.address}:${cfg.apiGatewayPort}`
+      : undefined,
+    meshGatewayAddress: pulumi.interpolate`${network.meshGatewayAddress.address}:${PORTS.meshGateway}`,
+    caCertPem: secrets.caCertPem,
+    consulToken: pulumi.secret(secrets.consulToken),
+    nomadToken: pulumi.secret(secrets.nomadToken),
   };
 };

@@ -1,0 +1,260 @@
+/**
+ * Consul and Nomad agent configurations as typed objects (field names exactly as in the
+ * Consul agent configuration reference and Nomad's agent configuration reference), rendered
+ * to deterministic JSON. They hold no secret and nothing node-specific: secrets and the
+ * node's address are written at boot into separate fragments (see startupScript.ts),
+ * which both agents merge with these files.
+ */
+
+/** Where the startup script puts files on the VMs. */
+export const PATHS = {
+  tlsDir: "/etc/hashistack/tls",
+  caFile: "/etc/hashistack/tls/ca.pem",
+  certFile: "/etc/hashistack/tls/agent.pem",
+  keyFile: "/etc/hashistack/tls/agent-key.pem",
+  consulDataDir: "/opt/hashistack/consul",
+  nomadDataDir: "/opt/hashistack/nomad",
+  consulLicense: "/etc/consul.d/license.hclic",
+  nomadLicense: "/etc/nomad.d/license.hclic",
+} as const;
+
+/** Ports, once. */
+export const PORTS = {
+  consulServerRpc: 8300,
+  consulSerfLan: 8301,
+  consulSerfWan: 8302,
+  consulHttps: 8501,
+  consulGrpc: 8502,
+  consulGrpcTls: 8503,
+  consulDns: 8600,
+  nomadHttp: 4646,
+  nomadRpc: 4647,
+  nomadSerf: 4648,
+  meshGateway: 8443,
+} as const;
+
+/** Consul agent config (subset used here; snake_case as in the Consul reference). */
+export interface ConsulAgentConfig {
+  datacenter: string;
+  data_dir: string;
+  server: boolean;
+  bootstrap_expect?: number;
+  ui_config?: { enabled: boolean };
+  client_addr: string;
+  retry_join: string[];
+  leave_on_terminate: boolean;
+  log_level: string;
+  encrypt_verify_incoming: boolean;
+  encrypt_verify_outgoing: boolean;
+  tls: {
+    defaults: {
+      ca_file: string;
+      cert_file?: string;
+      key_file?: string;
+      verify_incoming: boolean;
+      verify_outgoing: boolean;
+    };
+    internal_rpc: { verify_incoming?: boolean; verify_server_hostname: boolean };
+    https?: { verify_incoming: boolean };
+    grpc?: { verify_incoming: boolean; use_auto_cert?: boolean };
+  };
+  auto_encrypt: { allow_tls?: boolean; tls?: boolean };
+  acl: {
+    enabled: boolean;
+    default_policy: "deny";
+    down_policy: string;
+    enable_token_persistence: boolean;
+  };
+  ports: { http: number; https: number; grpc: number; grpc_tls: number; dns: number };
+  addresses: { grpc: string };
+  connect: { enabled: boolean };
+  peering?: { enabled: boolean };
+  autopilot?: { cleanup_dead_servers: boolean };
+  recursors?: string[];
+  license_path?: string;
+}
+
+/** Nomad agent config (subset; field names as in Nomad's agent configuration). */
+export interface NomadAgentConfig {
+  datacenter: string;
+  region: string;
+  data_dir: string;
+  bind_addr: string;
+  leave_on_terminate?: boolean;
+  log_level: string;
+  acl: { enabled: boolean };
+  server?: {
+    enabled: boolean;
+    bootstrap_expect: number;
+    server_join: { retry_join: string[] };
+    license_path?: string;
+  };
+  client?: {
+    enabled: boolean;
+    server_join: { retry_join: string[] };
+    cni_path: string;
+    bridge_network_subnet: string;
+  };
+  tls: {
+    http: boolean;
+    rpc: boolean;
+    ca_file: string;
+    cert_file: string;
+    key_file: string;
+    verify_server_hostname: boolean;
+    verify_https_client: boolean;
+  };
+  consul: {
+    address: string;
+    ssl: boolean;
+    ca_file: string;
+    grpc_address: string;
+    service_identity: { aud: string[]; ttl: string };
+    task_identity: { aud: string[]; ttl: string };
+  };
+  plugin?: Record<string, { config: Record<string, unknown> }>;
+}
+
+/** Inputs of the agent config builders. */
+export interface AgentConfigInput {
+  datacenter: string;
+  project: string;
+  region: string;
+  /** GCE network tag that cloud auto-join looks for (the servers' tag). */
+  joinTag: string;
+  serverCount: number;
+  /** Enterprise license present: point the agent at the license file. */
+  consulEnterprise: boolean;
+  nomadEnterprise: boolean;
+  nomadBridgeCidr: string;
+}
+
+/**
+ * Cloud auto-join string for go-discover's GCE provider: servers are found by network tag
+ * in this project, in this region's zones.
+ */
+export function gceRetryJoin(project: string, region: string, tag: string): string {
+  return `provider=gce project_name=${project} tag_value=${tag} zone_pattern="${region}-[a-z]"`;
+}
+
+/** Consul config for a server (role "server") or a client agent (role "client"). */
+export function consulConfig(role: "server" | "client", i: AgentConfigInput): ConsulAgentConfig {
+  const server = role === "server";
+  return {
+    datacenter: i.datacenter,
+    data_dir: PATHS.consulDataDir,
+    server,
+    ...(server ? { bootstrap_expect: i.serverCount, ui_config: { enabled: true } } : {}),
+    // HTTPS and gRPC TLS listen on all addresses (the control-plane LB and the mesh
+    // gateways reach them); plaintext gRPC is bound to loopback below.
+    client_addr: "0.0.0.0",
+    retry_join: [gceRetryJoin(i.project, i.region, i.joinTag)],
+    leave_on_terminate: !server,
+    log_level: "INFO",
+    encrypt_verify_incoming: true,
+    encrypt_verify_outgoing: true,
+    tls: {
+      defaults: {
+        ca_file: PATHS.caFile,
+        // Clients get their certificate from the servers (auto_encrypt).
+        ...(server ? { cert_file: PATHS.certFile, key_file: PATHS.keyFile } : {}),
+        verify_incoming: false,
+        verify_outgoing: true,
+      },
+      internal_rpc: { verify_incoming: server, verify_server_hostname: true },
+      // The API authenticates with ACL tokens; operators need only the CA.
+      https: { verify_incoming: false },
+      grpc: { verify_incoming: false, ...(server ? {} : { use_auto_cert: true }) },
+    },
+    auto_encrypt: server ? { allow_tls: true } : { tls: true },
+    acl: {
+      enabled: true,
+      default_policy: "deny",
+      down_policy: "extend-cache",
+      enable_token_persistence: true,
+    },
+    // http -1 disables plaintext HTTP entirely.
+    ports: {
+      http: -1,
+      https: PORTS.consulHttps,
+      grpc: PORTS.consulGrpc,
+      grpc_tls: PORTS.consulGrpcTls,
+      dns: PORTS.consulDns,
+    },
+    // Plaintext gRPC only for the local Envoy proxies (through Nomad's alloc socket).
+    addresses: { grpc: "127.0.0.1" },
+    connect: { enabled: true },
+    ...(server ? { peering: { enabled: true }, autopilot: { cleanup_dead_servers: true } } : {}),
+    // Consul DNS answers *.consul for transparent proxies and forwards the rest.
+    ...(server ? {} : { recursors: ["169.254.169.254"] }),
+    ...(i.consulEnterprise ? { license_path: PATHS.consulLicense } : {}),
+  };
+}
+
+/** Nomad config for a server or a client. */
+export function nomadConfig(role: "server" | "client", i: AgentConfigInput): NomadAgentConfig {
+  const server = role === "server";
+  const join = { retry_join: [gceRetryJoin(i.project, i.region, i.joinTag)] };
+  const identity = { aud: ["consul.io"], ttl: "1h" };
+  return {
+    datacenter: i.datacenter,
+    region: "global",
+    data_dir: PATHS.nomadDataDir,
+    bind_addr: "0.0.0.0",
+    leave_on_terminate: !server,
+    log_level: "INFO",
+    acl: { enabled: true },
+    ...(server
+      ? {
+          server: {
+            enabled: true,
+            bootstrap_expect: i.serverCount,
+            server_join: join,
+            ...(i.nomadEnterprise ? { license_path: PATHS.nomadLicense } : {}),
+          },
+        }
+      : {
+          client: {
+            enabled: true,
+            server_join: join,
+            cni_path: "/opt/cni/bin",
+            bridge_network_subnet: i.nomadBridgeCidr,
+          },
+          plugin: { docker: { config: { allow_privileged: false } } },
+        }),
+    tls: {
+      http: true,
+      rpc: true,
+      ca_file: PATHS.caFile,
+      cert_file: PATHS.certFile,
+      key_file: PATHS.keyFile,
+      verify_server_hostname: true,
+      verify_https_client: false,
+    },
+    consul: {
+      address: `127.0.0.1:${PORTS.consulHttps}`,
+      ssl: true,
+      ca_file: PATHS.caFile,
+      grpc_address: `127.0.0.1:${PORTS.consulGrpc}`,
+      // Workload identities: Consul's JWT auth method accepts these audiences.
+      service_identity: identity,
+      task_identity: identity,
+    },
+  };
+}
+
+/** JSON with keys sorted at every level: the same object always renders to the same bytes. */
+export function stableJson(value: unknown): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v && typeof v === "object") {
+      return Object.fromEntries(
+        Object.keys(v as Record<string, unknown>)
+          .sort()
+          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return `${JSON.stringify(sort(value), null, 2)}\n`;
+}

@@ -1,0 +1,206 @@
+/**
+ * The datacenter's secret material, generated in Pulumi (secrets in state) and handed to
+ * the VMs through Secret Manager: a CA and certificates, gossip keys, the Consul and Nomad
+ * management tokens, pre-generated agent tokens, optional licenses. Each secret grants
+ * `secretAccessor` only to the service accounts that need it; startup scripts get names.
+ */
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import { SecretNames, TokenAccessors } from "./startupScript";
+
+/** Arguments of {@link ClusterSecrets}. */
+export interface ClusterSecretsArgs {
+  project: string;
+  datacenter: string;
+  /** The control-plane LB's IP: a SAN, so clients verify TLS through the LB. */
+  controlPlaneIp: pulumi.Input<string>;
+  serverAccountEmail: pulumi.Input<string>;
+  clientAccountEmail: pulumi.Input<string>;
+  consulLicense?: pulumi.Input<string>;
+  nomadLicense?: pulumi.Input<string>;
+}
+
+/** Which roles read a secret. */
+type Readers = ("server" | "client")[];
+
+/** Certificate lifetime: 5 years; rotation is a deliberate `pulumi up` with a replaced key. */
+const CERT_HOURS = 5 * 365 * 24;
+
+/** Material, Secret Manager entries and IAM for one datacenter. */
+export class ClusterSecrets extends pulumi.ComponentResource {
+  /** Secret names each role's startup script reads. */
+  public readonly names: { server: SecretNames; client: SecretNames };
+  /** Accessor IDs of the pre-generated agent tokens (not secret). */
+  public readonly accessors: pulumi.Output<TokenAccessors>;
+  public readonly caCertPem: pulumi.Output<string>;
+  /** Consul initial management token (secret). */
+  public readonly consulToken: pulumi.Output<string>;
+  /** Nomad bootstrap management token (secret). */
+  public readonly nomadToken: pulumi.Output<string>;
+  /** Secret versions and their access grants: VMs must not boot before these exist. */
+  public readonly bootDependencies: pulumi.Resource[] = [];
+
+  constructor(name: string, args: ClusterSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hashistack:gcp:ClusterSecrets", name, {}, opts);
+    const dc = args.datacenter;
+    const child = { parent: this };
+
+    const caKey = new tls.PrivateKey(
+      `${name}-ca-key`,
+      { algorithm: "ECDSA", ecdsaCurve: "P256" },
+      child,
+    );
+    const ca = new tls.SelfSignedCert(
+      `${name}-ca`,
+      {
+        privateKeyPem: caKey.privateKeyPem,
+        isCaCertificate: true,
+        validityPeriodHours: CERT_HOURS,
+        allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+        subject: { commonName: `hashistack ${dc} CA`, organization: "hashistack" },
+      },
+      child,
+    );
+    this.caCertPem = ca.certPem;
+    const cert = (role: string, dnsNames: string[], ipAddresses: pulumi.Input<string>[]) => {
+      const key = new tls.PrivateKey(
+        `${name}-${role}-key`,
+        { algorithm: "ECDSA", ecdsaCurve: "P256" },
+        child,
+      );
+      const csr = new tls.CertRequest(
+        `${name}-${role}-csr`,
+        {
+          privateKeyPem: key.privateKeyPem,
+          dnsNames,
+          ipAddresses,
+          subject: { commonName: dnsNames[0] ?? role },
+        },
+        child,
+      );
+      const signed = new tls.LocallySignedCert(
+        `${name}-${role}-cert`,
+        {
+          certRequestPem: csr.certRequestPem,
+          caPrivateKeyPem: caKey.privateKeyPem,
+          caCertPem: ca.certPem,
+          validityPeriodHours: CERT_HOURS,
+          allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
+        },
+        child,
+      );
+      return { key: key.privateKeyPem, cert: signed.certPem };
+    };
+    // verify_server_hostname: Consul checks server.<dc>.consul, Nomad server.<region>.nomad
+    // and client.<region>.nomad. The LB IP lets the program and operators verify via the LB.
+    const serverCert = cert(
+      "server",
+      [`server.${dc}.consul`, "server.global.nomad", "localhost"],
+      ["127.0.0.1", args.controlPlaneIp],
+    );
+    const clientCert = cert("client", ["client.global.nomad", "localhost"], ["127.0.0.1"]);
+
+    // Gossip keys: 32 random bytes, base64 (Consul `encrypt`, Nomad `server.encrypt`).
+    const gossip = (role: string) =>
+      new random.RandomBytes(`${name}-${role}-gossip`, { length: 32 }, child).base64;
+    // UUID tokens; RandomUuid's result is not sensitive upstream, so mark it secret here.
+    const token = (role: string) =>
+      new random.RandomUuid(
+        `${name}-${role}`,
+        {},
+        { parent: this, additionalSecretOutputs: ["result"] },
+      ).result;
+    const accessor = (role: string) =>
+      new random.RandomUuid(`${name}-${role}-accessor`, {}, child).result;
+
+    this.consulToken = token("consul-management-token");
+    this.nomadToken = token("nomad-management-token");
+    const agentToken = token("consul-agent-token");
+    const nomadServerConsulToken = token("nomad-server-consul-token");
+    const nomadClientConsulToken = token("nomad-client-consul-token");
+    this.accessors = pulumi
+      .all([
+        accessor("consul-agent-token"),
+        accessor("nomad-server-consul-token"),
+        accessor("nomad-client-consul-token"),
+      ])
+      .apply(([agent, nomadServer, nomadClient]) => ({ agent, nomadServer, nomadClient }));
+
+    const readers = { server: args.serverAccountEmail, client: args.clientAccountEmail };
+    const store = (id: string, value: pulumi.Input<string>, who: Readers): string => {
+      const secretId = `${dc}-${id}`;
+      const secret = new gcp.secretmanager.Secret(
+        `${name}-${id}`,
+        {
+          project: args.project,
+          secretId,
+          replication: { auto: {} },
+          labels: { datacenter: dc, managed_by: "pulumi" },
+        },
+        { parent: this, deleteBeforeReplace: true },
+      );
+      this.bootDependencies.push(
+        new gcp.secretmanager.SecretVersion(
+          `${name}-${id}-version`,
+          { secret: secret.id, secretData: pulumi.secret(value) },
+          child,
+        ),
+      );
+      for (const role of who) {
+        const grant = new gcp.secretmanager.SecretIamMember(
+          `${name}-${id}-${role}-access`,
+          {
+            project: args.project,
+            secretId: secret.secretId,
+            role: "roles/secretmanager.secretAccessor",
+            member: pulumi.interpolate`serviceAccount:${readers[role]}`,
+          },
+          child,
+        );
+        this.bootDependencies.push(grant);
+      }
+      return secretId;
+    };
+
+    const both: Readers = ["server", "client"];
+    const servers: Readers = ["server"];
+    const caCert = store("ca-cert", ca.certPem, both);
+    const consulGossipKey = store("consul-gossip-key", gossip("consul"), both);
+    const consulAgentToken = store("consul-agent-token", agentToken, both);
+    // Servers read the clients' Nomad token too: they create it in Consul.
+    const nomadClientToken = store("nomad-client-consul-token", nomadClientConsulToken, both);
+    const consulLicense = args.consulLicense
+      ? store("consul-license", args.consulLicense, servers)
+      : undefined;
+    const nomadLicense = args.nomadLicense
+      ? store("nomad-license", args.nomadLicense, servers)
+      : undefined;
+    this.names = {
+      server: {
+        caCert,
+        tlsCert: store("server-tls-cert", serverCert.cert, servers),
+        tlsKey: store("server-tls-key", serverCert.key, servers),
+        consulGossipKey,
+        consulAgentToken,
+        nomadConsulToken: store("nomad-server-consul-token", nomadServerConsulToken, servers),
+        nomadGossipKey: store("nomad-gossip-key", gossip("nomad"), servers),
+        consulManagementToken: store("consul-management-token", this.consulToken, servers),
+        nomadManagementToken: store("nomad-management-token", this.nomadToken, servers),
+        nomadClientConsulToken: nomadClientToken,
+        ...(consulLicense ? { consulLicense } : {}),
+        ...(nomadLicense ? { nomadLicense } : {}),
+      },
+      client: {
+        caCert,
+        tlsCert: store("client-tls-cert", clientCert.cert, ["client"]),
+        tlsKey: store("client-tls-key", clientCert.key, ["client"]),
+        consulGossipKey,
+        consulAgentToken,
+        nomadConsulToken: nomadClientToken,
+      },
+    };
+    this.registerOutputs({ caCertPem: this.caCertPem });
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Renders the VMs' startup scripts. Pure functions: typed inputs in, bash out. A script
+ * carries Secret Manager secret *names* and non-secret settings only; secret values are
+ * fetched at boot with the VM's own service account. The body is static shell; what varies
+ * is a header of quoted `readonly` settings and the agent configs (deterministic JSON).
+ * Idempotent: every step checks before it acts, so a reboot re-runs it safely.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import {
+  AgentConfigInput,
+  PATHS,
+  PORTS,
+  consulConfig,
+  nomadConfig,
+  stableJson,
+} from "./agentConfig";
+
+/** Names of the Secret Manager secrets a role reads at boot. */
+export interface SecretNames {
+  caCert: string;
+  tlsCert: string;
+  tlsKey: string;
+  consulGossipKey: string;
+  consulAgentToken: string;
+  /** The Nomad agents' Consul token (server or client flavour). */
+  nomadConsulToken: string;
+  /** Servers only. */
+  nomadGossipKey?: string;
+  consulManagementToken?: string;
+  nomadManagementToken?: string;
+  /** Servers only: the clients' Nomad Consul token, so a server can create it in Consul. */
+  nomadClientConsulToken?: string;
+  consulLicense?: string;
+  nomadLicense?: string;
+}
+
+/** Non-secret accessor IDs of the pre-generated Consul tokens (servers create them once). */
+export interface TokenAccessors {
+  agent: string;
+  nomadServer: string;
+  nomadClient: string;
+}
+
+/** Everything a startup script needs. */
+export interface StartupScriptInput {
+  role: "server" | "client";
+  agent: AgentConfigInput;
+  consulVersion: string;
+  nomadVersion: string;
+  secrets: SecretNames;
+  /** Servers only. */
+  accessors?: TokenAccessors;
+}
+
+/** Consul ACL policies the servers create for the agents (rules as Consul ACL JSON). */
+export const AGENT_POLICIES: Record<string, Record<string, unknown>> = {
+  // Consul agents register their node and answer DNS (also used as the DNS token).
+  "hashistack-agents": {
+    node_prefix: { "": { policy: "write" } },
+    service_prefix: { "": { policy: "read" } },
+    agent_prefix: { "": { policy: "read" } },
+    query_prefix: { "": { policy: "read" } },
+  },
+  // Nomad clients register workload services; identities come from workload identity.
+  "hashistack-nomad-client": {
+    agent_prefix: { "": { policy: "read" } },
+    node_prefix: { "": { policy: "read" } },
+    service_prefix: { "": { policy: "write" } },
+  },
+  // Nomad servers also revoke legacy service-identity tokens (hashicorp/nomad#19721).
+  "hashistack-nomad-server": {
+    agent_prefix: { "": { policy: "read" } },
+    node_prefix: { "": { policy: "read" } },
+    service_prefix: { "": { policy: "write" } },
+    acl: "write",
+  },
+};
+
+/** Single-quotes a value for bash. */
+export function shellQuote(v: string): string {
+  return `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+/** apt package spec: OSS `consul=1.22.6-1`, Enterprise `consul-enterprise=1.22.6+ent-1`. */
+export function packageSpec(
+  product: "consul" | "nomad",
+  version: string,
+  enterprise: boolean,
+): string {
+  return enterprise ? `${product}-enterprise=${version}+ent-1` : `${product}=${version}-1`;
+}
+
+/** Renders the startup script of a server or client VM. */
+export function renderStartupScript(input: StartupScriptInput): string {
+  const { role, agent, secrets } = input;
+  const server = role === "server";
+  if (
+    server &&
+    (!secrets.nomadGossipKey ||
+      !secrets.consulManagementToken ||
+      !secrets.nomadManagementToken ||
+      !input.accessors)
+  ) {
+    throw new Error(
+      "renderStartupScript: a server needs gossip, management token secrets and token accessors",
+    );
+  }
+  const packages = [
+    packageSpec("consul", input.consulVersion, agent.consulEnterprise),
+    packageSpec("nomad", input.nomadVersion, agent.nomadEnterprise),
+    ...(server ? [] : ["docker.io", "containernetworking-plugins", "consul-cni"]),
+  ];
+  const vars: [string, string][] = [
+    ["ROLE", role],
+    ["PROJECT", agent.project],
+    ["PACKAGES", packages.join(" ")],
+    ["CA_FILE", PATHS.caFile],
+    ["CERT_FILE", PATHS.certFile],
+    ["KEY_FILE", PATHS.keyFile],
+    ["TLS_DIR", PATHS.tlsDir],
+    ["CONSUL_HTTPS", `https://127.0.0.1:${PORTS.consulHttps}`],
+    ["NOMAD_HTTPS", `https://127.0.0.1:${PORTS.nomadHttp}`],
+    ["SECRET_CA_CERT", secrets.caCert],
+    ["SECRET_TLS_CERT", secrets.tlsCert],
+    ["SECRET_TLS_KEY", secrets.tlsKey],
+    ["SECRET_CONSUL_GOSSIP", secrets.consulGossipKey],
+    ["SECRET_CONSUL_AGENT_TOKEN", secrets.consulAgentToken],
+    ["SECRET_NOMAD_CONSUL_TOKEN", secrets.nomadConsulToken],
+    ["SECRET_NOMAD_GOSSIP", secrets.nomadGossipKey ?? ""],
+    ["SECRET_CONSUL_MGMT", secrets.consulManagementToken ?? ""],
+    ["SECRET_NOMAD_MGMT", secrets.nomadManagementToken ?? ""],
+    ["SECRET_NOMAD_CLIENT_CONSUL_TOKEN", secrets.nomadClientConsulToken ?? ""],
+    ["SECRET_CONSUL_LICENSE", secrets.consulLicense ?? ""],
+    ["SECRET_NOMAD_LICENSE", secrets.nomadLicense ?? ""],
+    ["CONSUL_LICENSE_FILE", PATHS.consulLicense],
+    ["NOMAD_LICENSE_FILE", PATHS.nomadLicense],
+    ["ACCESSOR_AGENT", input.accessors?.agent ?? ""],
+    ["ACCESSOR_NOMAD_SERVER", input.accessors?.nomadServer ?? ""],
+    ["ACCESSOR_NOMAD_CLIENT", input.accessors?.nomadClient ?? ""],
+  ];
+  const header = vars.map(([k, v]) => `readonly ${k}=${shellQuote(v)}`).join("\n");
+  const policies = server
+    ? Object.entries(AGENT_POLICIES)
+        .map(
+          ([name, rules]) =>
+            `write_file /etc/hashistack/policies/${name}.json 0644 root:root <<'JSON'\n${stableJson(rules)}JSON`,
+        )
+        .join("\n")
+    : "";
+  return [
+    "#!/usr/bin/env bash",
+    `# hashistack ${role} startup script for datacenter ${agent.datacenter}.`,
+    "# Rendered by components/startupScript.ts. It carries secret names only; values come",
+    "# from Secret Manager at boot. Output goes to the serial console through the guest agent.",
+    "set -euo pipefail",
+    "# Pipelines end in write_file, which records changes in this shell.",
+    "shopt -s lastpipe",
+    header,
+    LIB,
+    "main_install",
+    server ? "mount_data_disk" : "prepare_client_host",
+    "fetch_material",
+    `write_file /etc/consul.d/consul.json 0640 root:consul <<'JSON'\n${stableJson(consulConfig(role, agent))}JSON`,
+    `write_file /etc/nomad.d/nomad.json 0640 root:root <<'JSON'\n${stableJson(nomadConfig(role, agent))}JSON`,
+    policies,
+    "start_services",
+    server ? "bootstrap_acls" : "",
+    'log "done"',
+    "",
+  ]
+    .filter((l) => l !== "")
+    .join("\n");
+}
+
+/** The static function library (components/startup/lib.sh), read once. */
+const LIB = fs.readFileSync(path.join(__dirname, "startup", "lib.sh"), "utf8");
