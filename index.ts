@@ -132,9 +132,11 @@ export = async () => {
     datacenter: dc,
     consulUrl: pulumi.interpolate`https://${cpIp}:${PORTS.consulHttps}`,
     nomadUrl: pulumi.interpolate`https://${cpIp}:${PORTS.nomadHttp}`,
-    apiGatewayUrl: network.apiGatewayAddress
-      ? pulumi.interpolate`http://${network.apiGatewayAddress.address}:${cfg.apiGatewayPort}`
-      : undefined,
+    ...(network.apiGatewayAddress
+      ? {
+          apiGatewayUrl: pulumi.interpolate`http://${network.apiGatewayAddress.address}:${cfg.apiGatewayPort}`,
+        }
+      : {}),
     meshGatewayAddress: pulumi.interpolate`${network.meshGatewayAddress.address}:${PORTS.meshGateway}`,
     caCertPem: secrets.caCertPem,
     consulToken: pulumi.secret(secrets.consulToken),

@@ -1,7 +1,6 @@
 /**
  * Mocks for the resources and invokes the program uses. Computed outputs are deterministic
- * so runs compare equal; every mocked secret value is remembered, so tests can scan the
- * recorded inputs and outputs for a secret that travels unmarked.
+ * so runs compare equal.
  */
 import { MockCallArgs, MockResourceArgs, Mocks } from "@pulumi/pulumi/runtime/mocks";
 
@@ -31,17 +30,13 @@ export interface MockOverrides {
   stackOutputs?: Record<string, { outputs: Record<string, unknown>; secretOutputNames?: string[] }>;
 }
 
-/** The program's mocks: state = inputs + computed outputs; unmocked invokes throw. */
+/**
+ * The program's mocks: state = inputs + computed outputs; unmocked invokes throw. Which
+ * outputs are secret is decided as the engine does (additionalSecretOutputs, secret
+ * inputs), in the recording monitor; values below only carry SECRET_MARK to be visible.
+ */
 export class ProgramMocks implements Mocks {
-  /** Every secret value handed out, for leak scans. */
-  readonly secretValues = new Set<string>();
-
   constructor(private readonly overrides: MockOverrides = {}) {}
-
-  private secret(v: string): string {
-    this.secretValues.add(v);
-    return v;
-  }
 
   call(args: MockCallArgs): Record<string, unknown> {
     const inputs = (args.inputs ?? {}) as Record<string, unknown>;
@@ -86,21 +81,19 @@ export class ProgramMocks implements Mocks {
         };
       }
       case "random:index/randomUuid:RandomUuid":
-        return { result: this.secret(mockUuid(n)) };
+        return { result: mockUuid(n) };
       case "random:index/randomPassword:RandomPassword":
-        return { result: this.secret(`${SECRET_MARK}-password-${n}`) };
+        return { result: `${SECRET_MARK}-password-${n}` };
       case "random:index/randomBytes:RandomBytes":
         return {
-          base64: this.secret(
-            Buffer.from(`${SECRET_MARK}-${n}`.padEnd(32, "x").slice(0, 32)).toString("base64"),
+          base64: Buffer.from(`${SECRET_MARK}-${n}`.padEnd(32, "x").slice(0, 32)).toString(
+            "base64",
           ),
-          hex: this.secret(`${SECRET_MARK}hex${n}`),
+          hex: `${SECRET_MARK}hex${n}`,
         };
       case "tls:index/privateKey:PrivateKey":
         return {
-          privateKeyPem: this.secret(
-            `-----BEGIN PRIVATE KEY-----\n${SECRET_MARK}-${n}\n-----END PRIVATE KEY-----\n`,
-          ),
+          privateKeyPem: `-----BEGIN PRIVATE KEY-----\n${SECRET_MARK}-${n}\n-----END PRIVATE KEY-----\n`,
           publicKeyPem: `-----BEGIN PUBLIC KEY-----\nmock-${n}\n-----END PUBLIC KEY-----\n`,
         };
       case "tls:index/selfSignedCert:SelfSignedCert":

@@ -47,6 +47,8 @@ export interface ProgramRun {
   /** Stack outputs with secrets unwrapped. */
   plainOutputs: Record<string, unknown>;
   mocks: ProgramMocks;
+  /** Every string that was secret somewhere in the run (see RecordingMonitor.secretValues). */
+  secretValues: Set<string>;
   /** The program's error, when it failed. */
   error?: Error;
 }
@@ -138,6 +140,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       outputs,
       plainOutputs: unwrapSecrets(outputs) as Record<string, unknown>,
       mocks,
+      secretValues: monitor.secretValues,
       ...(error ? { error } : {}),
     };
   } finally {

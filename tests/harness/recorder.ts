@@ -119,6 +119,11 @@ function withDetails(err: unknown): unknown {
 /** A `MockMonitor` that records every registration. */
 export class RecordingMonitor extends MockMonitor {
   readonly records: RecordedResource[] = [];
+  /**
+   * Every string value that was a secret somewhere (a secret input, or an output the
+   * engine marks secret). A leak is one of these appearing unmarked anywhere else.
+   */
+  readonly secretValues = new Set<string>();
   readonly byUrn = new Map<string, RecordedResource>();
 
   constructor(mocks: Mocks) {
@@ -153,8 +158,12 @@ export class RecordingMonitor extends MockMonitor {
       ]);
       const state: Record<string, unknown> = { ...result.state };
       for (const k of Object.keys(state)) {
-        if (secretKeys.has(k)) state[k] = pulumi.secret(state[k]);
+        if (secretKeys.has(k)) {
+          this.collectSecrets(state[k]);
+          state[k] = pulumi.secret(state[k]);
+        }
       }
+      this.collectSecrets(wireInputs, false);
       const serialized = (await rpc.serializeProperties("", state)) as Record<string, unknown>;
       this.resources.set(urn, { urn, id: result.id ?? null, state: serialized });
       const rec: RecordedResource = {
@@ -183,6 +192,22 @@ export class RecordingMonitor extends MockMonitor {
       callback(null, response);
     } catch (err) {
       callback(withDetails(err), undefined);
+    }
+  }
+
+  /** Remembers secret strings: all of `v`, or (inSecret false) those inside secret markers. */
+  private collectSecrets(v: unknown, inSecret = true): void {
+    if (typeof v === "string") {
+      // Certificates are public: the program stores them in Secret Manager (a secret input)
+      // only so rotation never touches instance templates.
+      if (inSecret && v.length >= 8 && !v.startsWith("-----BEGIN CERTIFICATE-----"))
+        this.secretValues.add(v);
+    } else if (Array.isArray(v)) {
+      for (const x of v) this.collectSecrets(x, inSecret);
+    } else if (v && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      if (o[SIG_KEY] === SECRET_SIG) this.collectSecrets(o.value, true);
+      else for (const x of Object.values(o)) this.collectSecrets(x, inSecret);
     }
   }
 

@@ -1,0 +1,264 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+  AgentConfigInput,
+  ConsulAgentConfig,
+  NomadAgentConfig,
+  consulConfig,
+  nomadConfig,
+  stableJson,
+} from "../components/agentConfig";
+import {
+  AGENT_POLICIES,
+  packageSpec,
+  renderStartupScript,
+  shellQuote,
+  StartupScriptInput,
+} from "../components/startupScript";
+import { runProgram } from "./harness/program";
+
+const agent: AgentConfigInput = {
+  datacenter: "dc1",
+  project: "my-project-1",
+  region: "europe-west1",
+  joinTag: "dc1-server",
+  serverCount: 3,
+  consulEnterprise: false,
+  nomadEnterprise: false,
+  nomadBridgeCidr: "172.26.64.0/20",
+};
+const serverSecrets = {
+  caCert: "dc1-ca-cert",
+  tlsCert: "dc1-server-tls-cert",
+  tlsKey: "dc1-server-tls-key",
+  consulGossipKey: "dc1-consul-gossip-key",
+  consulAgentToken: "dc1-consul-agent-token",
+  nomadConsulToken: "dc1-nomad-server-consul-token",
+  nomadGossipKey: "dc1-nomad-gossip-key",
+  consulManagementToken: "dc1-consul-management-token",
+  nomadManagementToken: "dc1-nomad-management-token",
+  nomadClientConsulToken: "dc1-nomad-client-consul-token",
+};
+const server: StartupScriptInput = {
+  role: "server",
+  agent,
+  consulVersion: "1.22.6",
+  nomadVersion: "1.10.3",
+  secrets: serverSecrets,
+  accessors: { agent: "a1", nomadServer: "a2", nomadClient: "a3" },
+};
+const client: StartupScriptInput = {
+  role: "client",
+  agent,
+  consulVersion: "1.22.6",
+  nomadVersion: "1.10.3",
+  secrets: {
+    ...serverSecrets,
+    tlsCert: "dc1-client-tls-cert",
+    tlsKey: "dc1-client-tls-key",
+    nomadConsulToken: "dc1-nomad-client-consul-token",
+  },
+};
+
+/** The JSON a script writes to `file` (between `write_file <file> ... <<'JSON'` and `JSON`). */
+function embeddedJson<T>(script: string, file: string): T {
+  const m = new RegExp(
+    `write_file ${file.replace(/[.]/g, "\\.")} [^\\n]*<<'JSON'\\n([\\s\\S]*?)\\nJSON\\n`,
+  ).exec(script);
+  if (!m?.[1]) throw new Error(`no embedded ${file}`);
+  return JSON.parse(m[1]) as T;
+}
+
+function shellcheck(script: string): { status: number | null; out: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sc-"));
+  const file = path.join(dir, "script.sh");
+  fs.writeFileSync(file, script);
+  const r = spawnSync("shellcheck", ["-S", "warning", "-s", "bash", file], { encoding: "utf8" });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+describe.each([
+  ["server", server],
+  ["client", client],
+])("%s startup script", (_role, input) => {
+  const script = renderStartupScript(input);
+
+  test("passes bash -n and shellcheck at warning level", () => {
+    execFileSync("bash", ["-n"], { input: script });
+    expect(shellcheck(script)).toEqual({ status: 0, out: "" });
+  });
+
+  test("is strict, idempotent by construction, and carries secret names only", () => {
+    expect(script.startsWith("#!/usr/bin/env bash\n")).toBe(true);
+    expect(script).toContain("set -euo pipefail");
+    expect(script).toContain(`readonly SECRET_CONSUL_GOSSIP='dc1-consul-gossip-key'`);
+    expect(script).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+    expect(script).not.toContain("BEGIN");
+  });
+
+  test("agent configs parse as JSON and equal the typed builders' output", () => {
+    expect(embeddedJson(script, "/etc/consul.d/consul.json")).toEqual(
+      JSON.parse(stableJson(consulConfig(input.role, agent))),
+    );
+    expect(embeddedJson(script, "/etc/nomad.d/nomad.json")).toEqual(
+      JSON.parse(stableJson(nomadConfig(input.role, agent))),
+    );
+  });
+
+  test("installs the pinned OSS packages from the HashiCorp repository", () => {
+    expect(script).toContain(
+      "readonly PACKAGES='consul=1.22.6-1 nomad=1.10.3-1" +
+        (input.role === "client" ? " docker.io containernetworking-plugins consul-cni'" : "'"),
+    );
+    expect(script).toContain("https://apt.releases.hashicorp.com");
+  });
+});
+
+describe("Consul agent config", () => {
+  const s = consulConfig("server", agent);
+  const c = consulConfig("client", agent);
+
+  test("servers: TLS with verified outgoing and server hostname, HTTPS 8501, gRPC TLS 8503, ACL deny", () => {
+    expect(s).toMatchObject<Partial<ConsulAgentConfig>>({
+      datacenter: "dc1",
+      server: true,
+      bootstrap_expect: 3,
+      retry_join: [
+        'provider=gce project_name=my-project-1 tag_value=dc1-server zone_pattern="europe-west1-[a-z]"',
+      ],
+      ports: { http: -1, https: 8501, grpc: 8502, grpc_tls: 8503, dns: 8600 },
+      addresses: { grpc: "127.0.0.1" },
+      auto_encrypt: { allow_tls: true },
+      acl: {
+        enabled: true,
+        default_policy: "deny",
+        down_policy: "extend-cache",
+        enable_token_persistence: true,
+      },
+      connect: { enabled: true },
+      peering: { enabled: true },
+    });
+    expect(s.tls.defaults).toMatchObject({
+      verify_outgoing: true,
+      cert_file: "/etc/hashistack/tls/agent.pem",
+    });
+    expect(s.tls.internal_rpc).toEqual({ verify_incoming: true, verify_server_hostname: true });
+    expect(s.license_path).toBeUndefined();
+  });
+
+  test("clients: auto-encrypt, no certificate of their own, not a server", () => {
+    expect(c.server).toBe(false);
+    expect(c.bootstrap_expect).toBeUndefined();
+    expect(c.auto_encrypt).toEqual({ tls: true });
+    expect(c.tls.defaults.cert_file).toBeUndefined();
+    expect(c.tls.internal_rpc.verify_server_hostname).toBe(true);
+    expect(c.leave_on_terminate).toBe(true);
+  });
+
+  test("Enterprise license path only with a license", () => {
+    expect(consulConfig("server", { ...agent, consulEnterprise: true }).license_path).toBe(
+      "/etc/consul.d/license.hclic",
+    );
+  });
+});
+
+describe("Nomad agent config", () => {
+  test("servers: mTLS RPC, HTTPS API, ACLs, workload identities for Consul", () => {
+    const n = nomadConfig("server", agent);
+    expect(n).toMatchObject<Partial<NomadAgentConfig>>({
+      datacenter: "dc1",
+      acl: { enabled: true },
+      server: {
+        enabled: true,
+        bootstrap_expect: 3,
+        server_join: { retry_join: [expect.stringContaining("provider=gce") as string] },
+      },
+      tls: {
+        http: true,
+        rpc: true,
+        ca_file: "/etc/hashistack/tls/ca.pem",
+        cert_file: "/etc/hashistack/tls/agent.pem",
+        key_file: "/etc/hashistack/tls/agent-key.pem",
+        verify_server_hostname: true,
+        verify_https_client: false,
+      },
+    });
+    expect(n.consul).toEqual({
+      address: "127.0.0.1:8501",
+      ssl: true,
+      ca_file: "/etc/hashistack/tls/ca.pem",
+      grpc_address: "127.0.0.1:8502",
+      service_identity: { aud: ["consul.io"], ttl: "1h" },
+      task_identity: { aud: ["consul.io"], ttl: "1h" },
+    });
+    expect(n.client).toBeUndefined();
+  });
+
+  test("clients: CNI path, bridge range from config, Docker", () => {
+    const n = nomadConfig("client", agent);
+    expect(n.client).toEqual({
+      enabled: true,
+      server_join: { retry_join: [expect.stringContaining("tag_value=dc1-server") as string] },
+      cni_path: "/opt/cni/bin",
+      bridge_network_subnet: "172.26.64.0/20",
+    });
+    expect(n.server).toBeUndefined();
+    expect(n.plugin?.docker).toBeDefined();
+  });
+});
+
+describe("helpers", () => {
+  test("package specs for OSS and Enterprise", () => {
+    expect(packageSpec("consul", "1.22.6", false)).toBe("consul=1.22.6-1");
+    expect(packageSpec("nomad", "1.10.3", true)).toBe("nomad-enterprise=1.10.3+ent-1");
+  });
+  test("shell quoting survives quotes", () => {
+    expect(
+      execFileSync("bash", ["-c", `printf %s ${shellQuote("a'b $c")}`], { encoding: "utf8" }),
+    ).toBe("a'b $c");
+  });
+  test("servers need their bootstrap material", () => {
+    expect(() => renderStartupScript({ ...server, accessors: undefined })).toThrow(
+      "a server needs gossip, management token secrets and token accessors",
+    );
+  });
+  test("agent policies are Consul ACL rules in JSON form", () => {
+    expect(AGENT_POLICIES["hashistack-nomad-server"]).toMatchObject({
+      acl: "write",
+      service_prefix: { "": { policy: "write" } },
+    });
+    expect(AGENT_POLICIES["hashistack-nomad-client"]).not.toHaveProperty("acl");
+  });
+  test("the function library itself passes shellcheck", () => {
+    const r = spawnSync(
+      "shellcheck",
+      ["-S", "warning", path.join(__dirname, "..", "components", "startup", "lib.sh")],
+      { encoding: "utf8" },
+    );
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+});
+
+describe("scripts rendered by the program", () => {
+  test.each(["dc1", "dc2"])(
+    "%s: both templates' scripts pass shellcheck and name only %s secrets",
+    async (stack) => {
+      const run = await runProgram({ stack });
+      if (run.error) throw run.error;
+      for (const role of ["servers", "clients"]) {
+        const script = String(
+          (run.graph.get(`${stack}-${role}-template`).inputs.metadata as Record<string, string>)[
+            "startup-script"
+          ],
+        );
+        expect(shellcheck(script).status).toBe(0);
+        for (const m of script.matchAll(/readonly SECRET_\w+='([^']*)'/g)) {
+          if (m[1]) expect(m[1].startsWith(`${stack}-`)).toBe(true);
+        }
+      }
+    },
+  );
+});
