@@ -1,0 +1,122 @@
+/**
+ * The readiness check behind the readiness gate: Consul has a leader and accepts the
+ * management token over TLS verified against our CA, Nomad has a leader, and the expected
+ * number of Nomad clients is ready. Bounded; on timeout the error names every check still
+ * failing with the last answer it got. Pure of Pulumi, so it is tested against local
+ * HTTPS servers.
+ */
+import { ApiRequest, apiRequest } from "./apiClient";
+
+/** What the gate waits for. */
+export interface ReadinessInput {
+  consulAddress: string;
+  nomadAddress: string;
+  caPem: string;
+  consulToken: string;
+  nomadToken: string;
+  expectedClients: number;
+  timeoutSeconds: number;
+  /** Pause between rounds (default 10 s). */
+  pollSeconds?: number;
+}
+
+/** One check's latest verdict. */
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  /** The last answer, for the error message. */
+  detail: string;
+}
+
+type Check = (i: ReadinessInput) => Promise<CheckResult>;
+
+function describe(status: number, body: unknown): string {
+  return `HTTP ${status} ${typeof body === "string" ? JSON.stringify(body) : JSON.stringify(body ?? null)}`;
+}
+
+async function get(i: ReadinessInput, base: string, path: string, token?: ApiRequest["token"]) {
+  return apiRequest({
+    baseUrl: base,
+    path,
+    caPem: i.caPem,
+    timeoutMs: 10_000,
+    ...(token ? { token } : {}),
+  });
+}
+
+/** `GET /v1/status/leader` answers `"ip:port"` once there is a leader, `""` before. */
+function leaderCheck(name: string, pick: (i: ReadinessInput) => string): Check {
+  return async (i) => {
+    const res = await get(i, pick(i), "/v1/status/leader");
+    const ok = res.status === 200 && typeof res.body === "string" && res.body.includes(":");
+    return { name, ok, detail: describe(res.status, res.body) };
+  };
+}
+
+/** The checks, in order. */
+export const CHECKS: Check[] = [
+  leaderCheck("consul leader", (i) => i.consulAddress),
+  async (i) => {
+    const res = await get(i, i.consulAddress, "/v1/acl/token/self", {
+      header: "X-Consul-Token",
+      value: i.consulToken,
+    });
+    const ok = res.status === 200;
+    // Never echo a token: report only the status and Consul's error text.
+    return {
+      name: "consul management token",
+      ok,
+      detail: ok ? "HTTP 200" : describe(res.status, res.body),
+    };
+  },
+  leaderCheck("nomad leader", (i) => i.nomadAddress),
+  async (i) => {
+    const res = await get(i, i.nomadAddress, "/v1/nodes", {
+      header: "X-Nomad-Token",
+      value: i.nomadToken,
+    });
+    if (res.status !== 200 || !Array.isArray(res.body)) {
+      return { name: "nomad clients ready", ok: false, detail: describe(res.status, res.body) };
+    }
+    const nodes = res.body as { Status?: string; SchedulingEligibility?: string }[];
+    const ready = nodes.filter(
+      (n) => n.Status === "ready" && n.SchedulingEligibility === "eligible",
+    ).length;
+    return {
+      name: "nomad clients ready",
+      ok: ready >= i.expectedClients,
+      detail: `${ready} of ${i.expectedClients} expected clients ready (${nodes.length} registered)`,
+    };
+  },
+];
+
+/** Runs one round of every check; a network error is a failed check, not an exception. */
+export async function checkOnce(i: ReadinessInput): Promise<CheckResult[]> {
+  const names = ["consul leader", "consul management token", "nomad leader", "nomad clients ready"];
+  return Promise.all(
+    CHECKS.map((c, k) =>
+      c(i).catch((e: unknown) => ({
+        name: names[k] ?? "check",
+        ok: false,
+        detail: e instanceof Error ? e.message : String(e),
+      })),
+    ),
+  );
+}
+
+/** Waits until every check passes, or throws naming each failing check and its last answer. */
+export async function waitUntilReady(i: ReadinessInput): Promise<CheckResult[]> {
+  const deadline = Date.now() + i.timeoutSeconds * 1000;
+  const poll = (i.pollSeconds ?? 10) * 1000;
+  for (;;) {
+    const results = await checkOnce(i);
+    if (results.every((r) => r.ok)) return results;
+    if (Date.now() + poll > deadline) {
+      const failing = results.filter((r) => !r.ok).map((r) => `  - ${r.name}: ${r.detail}`);
+      throw new Error(
+        `datacenter not ready after ${i.timeoutSeconds} s (consul ${i.consulAddress}, nomad ${i.nomadAddress}); still failing:\n${failing.join("\n")}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, poll));
+  }
+}
