@@ -51,7 +51,9 @@ describe("npm run plan", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
     for (const f of ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json"])
       fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
-    for (const d of ["components", "scripts", "tests", "jobspecs"])
+    for (const d of ["components", "scripts", "tests", "jobspecs"].filter((x) =>
+      fs.existsSync(path.join(ROOT, x)),
+    ))
       execFileSync("cp", ["-r", path.join(ROOT, d), dir]);
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
     const broken = fs
