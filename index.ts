@@ -11,6 +11,7 @@ import { ClusterIdentity } from "./components/identity";
 import { PassthroughLoadBalancer } from "./components/loadBalancer";
 import { Network } from "./components/network";
 import { NodeGroup, pickZones } from "./components/nodeGroup";
+import { ReadinessGate } from "./components/readinessGate";
 import { ClusterSecrets } from "./components/secrets";
 import { renderStartupScript } from "./components/startupScript";
 
@@ -128,10 +129,28 @@ export = async () => {
   }
 
   const cpIp = controlPlane.forwardingRule.ipAddress;
+  const consulUrl = pulumi.interpolate`https://${cpIp}:${PORTS.consulHttps}`;
+  const nomadUrl = pulumi.interpolate`https://${cpIp}:${PORTS.nomadHttp}`;
+  // Nothing in-cluster is configured before Consul and Nomad answer through the LB over
+  // TLS verified against our CA (the server certificate carries the LB's IP).
+  new ReadinessGate(
+    `${dc}-readiness`,
+    {
+      consulAddress: consulUrl,
+      nomadAddress: nomadUrl,
+      caPem: secrets.caCertPem,
+      consulToken: secrets.consulToken,
+      nomadToken: secrets.nomadToken,
+      expectedClients: cfg.clientCount,
+      timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
+    },
+    { dependsOn: [controlPlane, servers, clients] },
+  );
+
   return {
     datacenter: dc,
-    consulUrl: pulumi.interpolate`https://${cpIp}:${PORTS.consulHttps}`,
-    nomadUrl: pulumi.interpolate`https://${cpIp}:${PORTS.nomadHttp}`,
+    consulUrl,
+    nomadUrl,
     ...(network.apiGatewayAddress
       ? {
           apiGatewayUrl: pulumi.interpolate`http://${network.apiGatewayAddress.address}:${cfg.apiGatewayPort}`,

@@ -1,0 +1,66 @@
+/**
+ * The readiness gate: a dynamic-provider resource whose create waits (bounded) until the
+ * datacenter answers (see readiness.ts). Everything in-cluster depends on it. Pulumi
+ * serializes the provider into state, so it holds no SDK client and no credentials:
+ * tokens arrive as secret inputs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ReadinessInput, waitUntilReady } from "./readiness";
+
+/** Inputs of {@link ReadinessGate}. */
+export interface ReadinessGateArgs {
+  consulAddress: pulumi.Input<string>;
+  nomadAddress: pulumi.Input<string>;
+  caPem: pulumi.Input<string>;
+  consulToken: pulumi.Input<string>;
+  nomadToken: pulumi.Input<string>;
+  expectedClients: number;
+  timeoutSeconds: number;
+}
+
+/**
+ * The provider. `create` waits; an unchanged gate is never re-run; a changed endpoint, CA
+ * or client count replaces it (waits again). Deleting it touches nothing.
+ */
+export const readinessProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: ReadinessInput) {
+    await waitUntilReady(inputs);
+    return { id: `${inputs.consulAddress}|${inputs.nomadAddress}`, outs: inputs };
+  },
+  async diff(_id: string, olds: ReadinessInput, news: ReadinessInput) {
+    const keys: (keyof ReadinessInput)[] = [
+      "consulAddress",
+      "nomadAddress",
+      "caPem",
+      "expectedClients",
+    ];
+    const replaces = keys.filter((k) => olds[k] !== news[k]);
+    const changed =
+      replaces.length > 0 ||
+      olds.timeoutSeconds !== news.timeoutSeconds ||
+      olds.consulToken !== news.consulToken ||
+      olds.nomadToken !== news.nomadToken;
+    return { changes: changed, replaces, deleteBeforeReplace: true };
+  },
+  async update(_id: string, _olds: ReadinessInput, news: ReadinessInput) {
+    return { outs: news };
+  },
+};
+
+/** Waits until Consul and Nomad answer; depend on it before configuring either. */
+export class ReadinessGate extends pulumi.dynamic.Resource {
+  constructor(name: string, args: ReadinessGateArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      readinessProvider,
+      name,
+      {
+        ...args,
+        consulToken: pulumi.secret(args.consulToken),
+        nomadToken: pulumi.secret(args.nomadToken),
+      },
+      { ...opts, additionalSecretOutputs: ["consulToken", "nomadToken"] },
+      "hashistack",
+      "ReadinessGate",
+    );
+  }
+}
