@@ -96,36 +96,47 @@ export = async () => {
     }),
   });
 
-  const controlPlane = new PassthroughLoadBalancer(`${dc}-control-plane`, {
-    datacenter: dc,
-    region: cfg.region,
-    role: "control-plane",
-    address: network.controlPlaneAddress.address,
-    ports: [PORTS.consulHttps, PORTS.nomadHttp],
-    // Any server with a running Consul answers; no token needed for /v1/status/leader.
-    healthCheck: { port: PORTS.consulHttps, https: { requestPath: "/v1/status/leader" } },
-    instanceGroup: servers.group.instanceGroup,
-  });
-  new PassthroughLoadBalancer(`${dc}-mesh-gateway`, {
-    datacenter: dc,
-    region: cfg.region,
-    role: "mesh-gateway",
-    address: network.meshGatewayAddress.address,
-    ports: [PORTS.meshGateway],
-    // Healthy only on the client running the mesh gateway: traffic goes there.
-    healthCheck: { port: PORTS.meshGateway },
-    instanceGroup: clients.group.instanceGroup,
-  });
-  if (network.apiGatewayAddress) {
-    new PassthroughLoadBalancer(`${dc}-api-gateway`, {
+  // Regional passthrough LBs on reserved IPs; `role` names the GCE objects.
+  const lb = (
+    role: string,
+    address: pulumi.Input<string>,
+    ports: number[],
+    healthCheck: { port: number; https?: { requestPath: string } },
+    group: NodeGroup,
+  ) =>
+    new PassthroughLoadBalancer(`${dc}-${role}`, {
       datacenter: dc,
       region: cfg.region,
-      role: "api-gateway",
-      address: network.apiGatewayAddress.address,
-      ports: [cfg.apiGatewayPort],
-      healthCheck: { port: cfg.apiGatewayPort },
-      instanceGroup: clients.group.instanceGroup,
+      role,
+      address,
+      ports,
+      healthCheck,
+      instanceGroup: group.group.instanceGroup,
     });
+  // Any server with a running Consul answers /v1/status/leader; no token needed.
+  const controlPlane = lb(
+    "control-plane",
+    network.controlPlaneAddress.address,
+    [PORTS.consulHttps, PORTS.nomadHttp],
+    { port: PORTS.consulHttps, https: { requestPath: "/v1/status/leader" } },
+    servers,
+  );
+  // Healthy only on the client running the gateway: traffic goes there.
+  lb(
+    "mesh-gateway",
+    network.meshGatewayAddress.address,
+    [PORTS.meshGateway],
+    { port: PORTS.meshGateway },
+    clients,
+  );
+  if (network.apiGatewayAddress) {
+    lb(
+      "api-gateway",
+      network.apiGatewayAddress.address,
+      [cfg.apiGatewayPort],
+      { port: cfg.apiGatewayPort },
+      clients,
+    );
   }
 
   const cpIp = controlPlane.forwardingRule.ipAddress;

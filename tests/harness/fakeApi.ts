@@ -17,30 +17,28 @@ export interface TlsFixture {
   keyPem: string;
 }
 
+const openssl = (args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
+
 let cached: { good: TlsFixture; otherCaPem: string } | undefined;
 
 function makeCa(dir: string, name: string): void {
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "2",
-      "-subj",
-      `/CN=${name}`,
-      "-keyout",
-      path.join(dir, `${name}.key`),
-      "-out",
-      path.join(dir, `${name}.pem`),
-    ],
-    { stdio: "pipe" },
-  );
+  openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${name}`,
+    "-keyout",
+    path.join(dir, `${name}.key`),
+    "-out",
+    path.join(dir, `${name}.pem`),
+  ]);
 }
 
 /** Test certificates, generated once per process. */
@@ -53,45 +51,37 @@ export function tlsFixtures(): { good: TlsFixture; otherCaPem: string } {
     path.join(dir, "ext.cnf"),
     "subjectAltName=IP:127.0.0.1,DNS:server.dc1.consul\n",
   );
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-subj",
-      "/CN=server.dc1.consul",
-      "-keyout",
-      path.join(dir, "server.key"),
-      "-out",
-      path.join(dir, "server.csr"),
-    ],
-    { stdio: "pipe" },
-  );
-  execFileSync(
-    "openssl",
-    [
-      "x509",
-      "-req",
-      "-in",
-      path.join(dir, "server.csr"),
-      "-CA",
-      path.join(dir, "ca.pem"),
-      "-CAkey",
-      path.join(dir, "ca.key"),
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-extfile",
-      path.join(dir, "ext.cnf"),
-      "-out",
-      path.join(dir, "server.pem"),
-    ],
-    { stdio: "pipe" },
-  );
+  openssl([
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-subj",
+    "/CN=server.dc1.consul",
+    "-keyout",
+    path.join(dir, "server.key"),
+    "-out",
+    path.join(dir, "server.csr"),
+  ]);
+  openssl([
+    "x509",
+    "-req",
+    "-in",
+    path.join(dir, "server.csr"),
+    "-CA",
+    path.join(dir, "ca.pem"),
+    "-CAkey",
+    path.join(dir, "ca.key"),
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    path.join(dir, "ext.cnf"),
+    "-out",
+    path.join(dir, "server.pem"),
+  ]);
   const read = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
   cached = {
     good: { caPem: read("ca.pem"), certPem: read("server.pem"), keyPem: read("server.key") },
