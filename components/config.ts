@@ -116,8 +116,12 @@ export const DEFAULTS: Readonly<Record<string, string | undefined>> = {
   readinessTimeoutMinutes: "20",
 };
 
-/** Minimum versions: templated-policy binding rules need Consul 1.17; transparent proxy on Nomad 1.8. */
-export const MIN_CONSUL_VERSION = "1.17.0";
+/**
+ * Minimum versions: templated-policy binding rules need Consul 1.17, and the agents set
+ * `acl.tokens.dns` (a newer token type; 1.18 is the conservative floor, since Consul
+ * refuses unknown config keys at start); transparent proxy on Nomad needs 1.8.
+ */
+export const MIN_CONSUL_VERSION = "1.18.0";
 export const MIN_NOMAD_VERSION = "1.8.0";
 
 /**

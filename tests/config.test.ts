@@ -196,7 +196,7 @@ describe("validateConfig", () => {
     [
       "bad Consul version",
       base({ consulVersion: "v1.21" }),
-      'hashistack:consulVersion: received "v1.21"; allowed: a release version x.y.z, at least 1.17.0 (no "v" prefix, no "+ent": Enterprise follows the license)',
+      'hashistack:consulVersion: received "v1.21"; allowed: a release version x.y.z, at least 1.18.0 (no "v" prefix, no "+ent": Enterprise follows the license)',
     ],
     [
       "too old Nomad version",
