@@ -56,7 +56,7 @@ export interface ConsulAgentConfig {
     };
     internal_rpc: { verify_incoming?: boolean; verify_server_hostname: boolean };
     https?: { verify_incoming: boolean };
-    grpc?: { verify_incoming: boolean; use_auto_cert?: boolean };
+    grpc?: { verify_incoming: boolean };
   };
   auto_encrypt: { allow_tls?: boolean; tls?: boolean };
   acl: {
@@ -112,7 +112,6 @@ export interface NomadAgentConfig {
     service_identity: { aud: string[]; ttl: string };
     task_identity: { aud: string[]; ttl: string };
   };
-  plugin?: Record<string, { config: Record<string, unknown> }>;
 }
 
 /** Inputs of the agent config builders. */
@@ -164,7 +163,7 @@ export function consulConfig(role: "server" | "client", i: AgentConfigInput): Co
       internal_rpc: { verify_incoming: server, verify_server_hostname: true },
       // The API authenticates with ACL tokens; operators need only the CA.
       https: { verify_incoming: false },
-      grpc: { verify_incoming: false, ...(server ? {} : { use_auto_cert: true }) },
+      grpc: { verify_incoming: false },
     },
     auto_encrypt: server ? { allow_tls: true } : { tls: true },
     acl: {
@@ -173,19 +172,22 @@ export function consulConfig(role: "server" | "client", i: AgentConfigInput): Co
       down_policy: "extend-cache",
       enable_token_persistence: true,
     },
-    // http -1 disables plaintext HTTP entirely.
+    // -1 disables a listener: no plaintext HTTP anywhere; gRPC TLS only on servers (peering
+    // and mesh gateways reach it there; clients' Envoys use loopback gRPC).
     ports: {
       http: -1,
       https: PORTS.consulHttps,
       grpc: PORTS.consulGrpc,
-      grpc_tls: PORTS.consulGrpcTls,
+      grpc_tls: server ? PORTS.consulGrpcTls : -1,
       dns: PORTS.consulDns,
     },
     // Plaintext gRPC only for the local Envoy proxies (through Nomad's alloc socket).
     addresses: { grpc: "127.0.0.1" },
     connect: { enabled: true },
     ...(server ? { peering: { enabled: true }, autopilot: { cleanup_dead_servers: true } } : {}),
-    // Consul DNS answers *.consul for transparent proxies and forwards the rest.
+    // Transparent proxies resolve through this agent's DNS (Nomad sets it as the task's
+    // nameserver; it listens on bind_addr, the node's private IP); other names go on to the
+    // GCE metadata resolver.
     ...(server ? {} : { recursors: ["169.254.169.254"] }),
     ...(i.consulEnterprise ? { license_path: PATHS.consulLicense } : {}),
   };
@@ -220,7 +222,6 @@ export function nomadConfig(role: "server" | "client", i: AgentConfigInput): Nom
             cni_path: "/opt/cni/bin",
             bridge_network_subnet: i.nomadBridgeCidr,
           },
-          plugin: { docker: { config: { allow_privileged: false } } },
         }),
     tls: {
       http: true,

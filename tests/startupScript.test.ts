@@ -148,7 +148,9 @@ describe("Consul agent config", () => {
     expect(s.license_path).toBeUndefined();
   });
 
-  test("clients: auto-encrypt, no certificate of their own, not a server", () => {
+  test("clients: auto-encrypt, no certificate of their own, no gRPC TLS listener, not a server", () => {
+    expect(c.ports).toEqual({ http: -1, https: 8501, grpc: 8502, grpc_tls: -1, dns: 8600 });
+    expect(c.recursors).toEqual(["169.254.169.254"]);
     expect(c.server).toBe(false);
     expect(c.bootstrap_expect).toBeUndefined();
     expect(c.auto_encrypt).toEqual({ tls: true });
@@ -196,7 +198,7 @@ describe("Nomad agent config", () => {
     expect(n.client).toBeUndefined();
   });
 
-  test("clients: CNI path, bridge range from config, Docker", () => {
+  test("clients: CNI path, bridge range from config, nothing else", () => {
     const n = nomadConfig("client", agent);
     expect(n.client).toEqual({
       enabled: true,
@@ -205,7 +207,18 @@ describe("Nomad agent config", () => {
       bridge_network_subnet: "172.26.64.0/20",
     });
     expect(n.server).toBeUndefined();
-    expect(n.plugin?.docker).toBeDefined();
+    expect(Object.keys(n).sort()).toEqual([
+      "acl",
+      "bind_addr",
+      "client",
+      "consul",
+      "data_dir",
+      "datacenter",
+      "leave_on_terminate",
+      "log_level",
+      "region",
+      "tls",
+    ]);
   });
 });
 
