@@ -81,6 +81,15 @@ export function apiRequest(req: ApiRequest): Promise<ApiResponse> {
   });
 }
 
+/** Node's error codes for a server certificate that fails verification. */
+export function isTlsVerificationError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return (
+    typeof code === "string" &&
+    /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|UNABLE_TO_GET_ISSUER/.test(code)
+  );
+}
+
 /** Retry policy: attempts and exponential backoff from a base delay, capped. */
 export interface RetryPolicy {
   attempts: number;
@@ -108,6 +117,9 @@ export async function callApi(
     } catch (e) {
       if (e instanceof ApiError) throw e;
       last = e instanceof Error ? e.message : String(e);
+      // A certificate that does not verify against our CA will not verify on retry either.
+      if (isTlsVerificationError(e))
+        throw new Error(`${what}: TLS verification failed against the pinned CA: ${last}`);
     }
     if (attempt < policy.attempts) {
       const delay = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), policy.maxDelayMs ?? 30_000);

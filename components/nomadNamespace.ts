@@ -1,0 +1,70 @@
+/**
+ * A Nomad namespace through the HTTP API (dynamic provider; see nomadJob.ts for why).
+ * Name-keyed: a rename replaces it, deleting the old one first.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { NomadConnection, deleteNamespace, upsertNamespace } from "./nomadApi";
+
+/** Provider inputs. */
+export interface NomadNamespaceInputs extends NomadConnection {
+  name: string;
+  description: string;
+}
+
+/** The dynamic provider. */
+export const nomadNamespaceProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: NomadNamespaceInputs) {
+    await upsertNamespace(inputs, inputs.name, inputs.description);
+    return { id: inputs.name, outs: inputs };
+  },
+  async diff(_id: string, olds: NomadNamespaceInputs, news: NomadNamespaceInputs) {
+    const replaces = olds.name !== news.name ? ["name"] : [];
+    const changes =
+      replaces.length > 0 ||
+      olds.description !== news.description ||
+      olds.address !== news.address ||
+      olds.caPem !== news.caPem ||
+      olds.token !== news.token;
+    return { changes, replaces, deleteBeforeReplace: true };
+  },
+  async update(_id: string, _olds: NomadNamespaceInputs, news: NomadNamespaceInputs) {
+    await upsertNamespace(news, news.name, news.description);
+    return { outs: news };
+  },
+  async delete(_id: string, props: NomadNamespaceInputs) {
+    await deleteNamespace(props, props.name);
+  },
+};
+
+/** Arguments of {@link NomadNamespace}. */
+export interface NomadNamespaceArgs {
+  connection: {
+    address: pulumi.Input<string>;
+    caPem: pulumi.Input<string>;
+    token: pulumi.Input<string>;
+  };
+  name: string;
+  description: string;
+}
+
+/** A Nomad namespace. */
+export class NomadNamespace extends pulumi.dynamic.Resource {
+  declare public readonly name: pulumi.Output<string>;
+
+  constructor(name: string, args: NomadNamespaceArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      nomadNamespaceProvider,
+      name,
+      {
+        address: args.connection.address,
+        caPem: args.connection.caPem,
+        token: pulumi.secret(args.connection.token),
+        name: args.name,
+        description: args.description,
+      },
+      { ...opts, deleteBeforeReplace: true, additionalSecretOutputs: ["token"] },
+      "hashistack",
+      "NomadNamespace",
+    );
+  }
+}
