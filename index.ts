@@ -2,6 +2,7 @@
  * One Consul + Nomad datacenter on GCP, peered with the datacenters named in config.
  * Config in, components composed, outputs out; nothing else lives here.
  */
+import * as consul from "@pulumi/consul";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { AgentConfigInput, PORTS } from "./components/agentConfig";
@@ -11,9 +12,16 @@ import { ClusterIdentity } from "./components/identity";
 import { PassthroughLoadBalancer } from "./components/loadBalancer";
 import { Network } from "./components/network";
 import { NodeGroup, pickZones } from "./components/nodeGroup";
+import { ApiGatewayRoutes, ServiceIntentions } from "./components/apiGatewayRoutes";
+import { SERVICES } from "./components/configEntries";
+import { GatewayAcls, INGRESS_NAMESPACE } from "./components/gatewayAcls";
+import { intentions } from "./components/intentions";
+import { MeshConfig } from "./components/meshConfig";
 import { ReadinessGate } from "./components/readinessGate";
 import { ClusterSecrets } from "./components/secrets";
 import { renderStartupScript } from "./components/startupScript";
+import { WorkloadIdentity } from "./components/workloadIdentity";
+import { Workloads } from "./components/workloads";
 
 export = async () => {
   // Validated before any resource exists: bad input fails here with every problem listed.
@@ -144,7 +152,7 @@ export = async () => {
   const nomadUrl = pulumi.interpolate`https://${cpIp}:${PORTS.nomadHttp}`;
   // Nothing in-cluster is configured before Consul and Nomad answer through the LB over
   // TLS verified against our CA (the server certificate carries the LB's IP).
-  new ReadinessGate(
+  const gate = new ReadinessGate(
     `${dc}-readiness`,
     {
       consulAddress: consulUrl,
@@ -156,6 +164,71 @@ export = async () => {
       timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
     },
     { dependsOn: [controlPlane, servers, clients] },
+  );
+
+  // In-cluster objects take their connection from the gate's outputs: none can start
+  // before the gate passed. TLS is verified against our CA; never insecureHttps.
+  const consulProvider = new consul.Provider(`${dc}-consul`, {
+    address: gate.consulAddress.apply((u) => new URL(u).host),
+    scheme: "https",
+    caPem: gate.caPem,
+    token: gate.consulToken,
+    datacenter: dc,
+  });
+  const nomad = { address: gate.nomadAddress, caPem: gate.caPem, token: gate.nomadToken };
+  const inCluster = { providers: { consul: consulProvider } };
+
+  const workloadIdentity = new WorkloadIdentity(
+    `${dc}-workload-identity`,
+    // Consul servers read the JWKS from the Nomad server beside them (127.0.0.1 is a SAN).
+    { jwksUrl: `https://127.0.0.1:${PORTS.nomadHttp}/.well-known/jwks.json`, caPem: gate.caPem },
+    inCluster,
+  );
+  const gatewayAcls = new GatewayAcls(
+    `${dc}-gateway-acls`,
+    { authMethod: workloadIdentity.authMethod.name, apiGateway, nomad },
+    inCluster,
+  );
+  const mesh = new MeshConfig(`${dc}-mesh`, {}, inCluster);
+  const upstreams = [
+    `http://${SERVICES.publicApi}.virtual.consul`,
+    `http://${SERVICES.privateApi}.virtual.consul`,
+    ...cfg.peers.map((p) => `http://${SERVICES.privateApi}.virtual.${p.peerName}.peer.consul`),
+  ];
+  new Workloads(`${dc}-workloads`, {
+    datacenter: dc,
+    nomad,
+    meshGatewayAddress: network.meshGatewayAddress.address,
+    replicas: cfg.replicas,
+    upstreamUris: upstreams.join(","),
+    ...(apiGateway
+      ? {
+          apiGateway: {
+            listenerPort: cfg.apiGatewayPort,
+            namespace: INGRESS_NAMESPACE,
+            consulImage: `hashicorp/consul:${cfg.consulVersion}`,
+            caPem: gate.caPem,
+          },
+        }
+      : {}),
+    after: {
+      identity: [workloadIdentity.authMethod, ...workloadIdentity.bindingRules],
+      meshGateway: gatewayAcls.meshGatewayReady,
+      apiGateway: gatewayAcls.apiGatewayReady,
+      services: [mesh.proxyDefaults, ...mesh.serviceDefaults],
+    },
+  });
+  if (apiGateway)
+    new ApiGatewayRoutes(`${dc}-api-gateway`, { listenerPort: cfg.apiGatewayPort }, inCluster);
+  new ServiceIntentions(
+    `${dc}-intentions`,
+    {
+      intentions: intentions({
+        localFrontend: apiGateway,
+        consumerPeers: cfg.peers.map((p) => p.peerName),
+      }),
+    },
+    inCluster,
   );
 
   return {

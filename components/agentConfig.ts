@@ -66,7 +66,7 @@ export interface ConsulAgentConfig {
     enable_token_persistence: boolean;
   };
   ports: { http: number; https: number; grpc: number; grpc_tls: number; dns: number };
-  addresses: { grpc: string };
+  addresses?: { grpc: string };
   connect: { enabled: boolean };
   peering?: { enabled: boolean };
   autopilot?: { cleanup_dead_servers: boolean };
@@ -181,8 +181,10 @@ export function consulConfig(role: "server" | "client", i: AgentConfigInput): Co
       grpc_tls: server ? PORTS.consulGrpcTls : -1,
       dns: PORTS.consulDns,
     },
-    // Plaintext gRPC only for the local Envoy proxies (through Nomad's alloc socket).
-    addresses: { grpc: "127.0.0.1" },
+    // Plaintext gRPC (xDS) is for Envoys on the same node only: loopback on servers; on
+    // clients the startup script binds it to loopback and the node IP (node.json), because
+    // the API gateway's Envoy runs in a bridge namespace and reaches the host by that IP.
+    ...(server ? { addresses: { grpc: "127.0.0.1" } } : {}),
     connect: { enabled: true },
     ...(server ? { peering: { enabled: true }, autopilot: { cleanup_dead_servers: true } } : {}),
     // Transparent proxies resolve through this agent's DNS (Nomad sets it as the task's

@@ -47,8 +47,17 @@ export const readinessProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-/** Waits until Consul and Nomad answer; depend on it before configuring either. */
+/**
+ * Waits until Consul and Nomad answer. Its outputs are the verified connection: everything
+ * in-cluster takes its address, CA and token from here, so it depends on the gate by data.
+ */
 export class ReadinessGate extends pulumi.dynamic.Resource {
+  declare public readonly consulAddress: pulumi.Output<string>;
+  declare public readonly nomadAddress: pulumi.Output<string>;
+  declare public readonly caPem: pulumi.Output<string>;
+  declare public readonly consulToken: pulumi.Output<string>;
+  declare public readonly nomadToken: pulumi.Output<string>;
+
   constructor(name: string, args: ReadinessGateArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       readinessProvider,

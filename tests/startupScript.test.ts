@@ -151,6 +151,7 @@ describe("Consul agent config", () => {
   test("clients: auto-encrypt, no certificate of their own, no gRPC TLS listener, not a server", () => {
     expect(c.ports).toEqual({ http: -1, https: 8501, grpc: 8502, grpc_tls: -1, dns: 8600 });
     expect(c.recursors).toEqual(["169.254.169.254"]);
+    expect(c.addresses).toBeUndefined(); // node.json binds gRPC to loopback + node IP at boot
     expect(c.server).toBe(false);
     expect(c.bootstrap_expect).toBeUndefined();
     expect(c.auto_encrypt).toEqual({ tls: true });

@@ -149,8 +149,13 @@ fetch_material() {
   agent_token=$(checked_secret "$SECRET_CONSUL_AGENT_TOKEN" "$UUID_RE")
   nomad_token=$(checked_secret "$SECRET_NOMAD_CONSUL_TOKEN" "$UUID_RE")
 
-  printf '{"node_name": "%s", "bind_addr": "%s", "advertise_addr": "%s"}\n' "$name" "$ip" "$ip" |
-    write_file /etc/consul.d/node.json 0644 root:consul
+  if [ "$ROLE" = server ]; then
+    printf '{"node_name": "%s", "bind_addr": "%s", "advertise_addr": "%s"}\n' "$name" "$ip" "$ip" |
+      write_file /etc/consul.d/node.json 0644 root:consul
+  else
+    printf '{"node_name": "%s", "bind_addr": "%s", "advertise_addr": "%s", "addresses": {"grpc": "127.0.0.1 %s"}}\n' \
+      "$name" "$ip" "$ip" "$ip" | write_file /etc/consul.d/node.json 0644 root:consul
+  fi
   printf '{"name": "%s", "advertise": {"http": "%s", "rpc": "%s", "serf": "%s"}}\n' "$name" "$ip" "$ip" "$ip" |
     write_file /etc/nomad.d/node.json 0644 root:root
 

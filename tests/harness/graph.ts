@@ -55,6 +55,15 @@ export class Graph {
   }
 
   /**
+   * Edges out of a resource: its dependencies and its provider (a resource waits for the
+   * provider it is created with; the provider reference is `<urn>::<id>`).
+   */
+  edges(r: RecordedResource): string[] {
+    const provider = r.provider ? r.provider.slice(0, r.provider.lastIndexOf("::")) : "";
+    return provider && this.byUrn.has(provider) ? [...r.dependencies, provider] : r.dependencies;
+  }
+
+  /**
    * Whether `from` depends on `to`, directly or through other resources. Depending on a
    * component counts as depending on everything inside it (the SDK expands such edges).
    */
@@ -64,16 +73,16 @@ export class Graph {
     opts: { direct?: boolean } = {},
   ): boolean {
     const targets = new Set([to.urn, ...this.descendants(to.urn).map((r) => r.urn)]);
-    if (opts.direct) return from.dependencies.some((d) => targets.has(d));
+    if (opts.direct) return this.edges(from).some((d) => targets.has(d));
     const seen = new Set<string>();
-    const stack = [...from.dependencies];
+    const stack = [...this.edges(from)];
     while (stack.length > 0) {
       const u = stack.pop() as string;
       if (targets.has(u)) return true;
       if (seen.has(u)) continue;
       seen.add(u);
       const r = this.byUrn.get(u);
-      if (r) stack.push(...r.dependencies);
+      if (r) stack.push(...this.edges(r));
     }
     return false;
   }
@@ -86,7 +95,7 @@ export class Graph {
   /** Direct dependencies of a resource, expanded from components to their custom children. */
   customDeps(r: RecordedResource): RecordedResource[] {
     const out = new Map<string, RecordedResource>();
-    for (const d of r.dependencies) {
+    for (const d of this.edges(r)) {
       const dep = this.byUrn.get(d);
       if (!dep) continue;
       if (dep.custom) out.set(dep.urn, dep);

@@ -1,0 +1,116 @@
+# Consul API gateway on Nomad (HashiCorp's pattern): a prestart task registers the gateway
+# and writes Envoy's bootstrap; the main task runs Envoy. The job runs in Nomad namespace
+# "ingress", whose task identities get Consul's builtin/api-gateway templated policy; the
+# job name is the gateway's service and config-entry name.
+#   nomad job run -var datacenter=dc1 -var consul_ca_pem="$(cat ca.pem)" api-gateway.nomad.hcl
+
+variable "datacenter" {
+  type = string
+}
+
+variable "namespace" {
+  type    = string
+  default = "ingress"
+}
+
+variable "listener_port" {
+  type        = number
+  default     = 8080
+  description = "The api-gateway entry's listener port: static on the host and the LB's port"
+}
+
+variable "consul_image" {
+  type    = string
+  default = "hashicorp/consul:1.22.6"
+}
+
+variable "envoy_image" {
+  type    = string
+  default = "envoyproxy/envoy:v1.34.1"
+}
+
+variable "consul_ca_pem" {
+  type        = string
+  description = "CA certificate that signed the Consul agents' certificates (public)"
+}
+
+job "api-gateway" {
+  namespace   = var.namespace
+  datacenters = [var.datacenter]
+  type        = "service"
+
+  group "gateway" {
+    count = 1
+
+    network {
+      mode = "bridge"
+      port "http" {
+        static = var.listener_port
+        to     = var.listener_port
+      }
+    }
+
+    # Workload identity: Nomad logs in to Consul for the tasks (task identity).
+    consul {}
+
+    update {
+      max_parallel     = 1
+      min_healthy_time = "10s"
+      healthy_deadline = "5m"
+      auto_revert      = true
+    }
+
+    task "setup" {
+      driver = "docker"
+
+      lifecycle {
+        hook    = "prestart"
+        sidecar = false
+      }
+
+      config {
+        image   = var.consul_image
+        command = "/bin/sh"
+        args = [
+          "-c",
+          "consul connect envoy -gateway api -register -deregister-after-critical 10s -service ${NOMAD_JOB_NAME} -admin-bind 127.0.0.1:19000 -ignore-envoy-compatibility -bootstrap > ${NOMAD_ALLOC_DIR}/envoy_bootstrap.json",
+        ]
+      }
+
+      template {
+        data        = var.consul_ca_pem
+        destination = "secrets/consul-ca.pem"
+      }
+
+      env {
+        CONSUL_HTTP_ADDR       = "https://${attr.unique.network.ip-address}:8501"
+        CONSUL_CACERT          = "${NOMAD_SECRETS_DIR}/consul-ca.pem"
+        CONSUL_GRPC_ADDR       = "${attr.unique.network.ip-address}:8502"
+        CONSUL_HTTP_TOKEN_FILE = "${NOMAD_SECRETS_DIR}/consul_token"
+      }
+
+      resources {
+        cpu    = 100
+        memory = 64
+      }
+    }
+
+    task "api" {
+      driver = "docker"
+
+      config {
+        image = var.envoy_image
+        args = [
+          "--config-path", "${NOMAD_ALLOC_DIR}/envoy_bootstrap.json",
+          "--log-level", "info",
+          "--disable-hot-restart",
+        ]
+      }
+
+      resources {
+        cpu    = 200
+        memory = 128
+      }
+    }
+  }
+}
