@@ -13,10 +13,11 @@ import { PassthroughLoadBalancer } from "./components/loadBalancer";
 import { Network } from "./components/network";
 import { NodeGroup, pickZones } from "./components/nodeGroup";
 import { ApiGatewayRoutes, ServiceIntentions } from "./components/apiGatewayRoutes";
-import { SERVICES } from "./components/configEntries";
+import { EXPORTED, SAMENESS_GROUP, SERVICES } from "./components/configEntries";
 import { GatewayAcls, INGRESS_NAMESPACE } from "./components/gatewayAcls";
 import { intentions } from "./components/intentions";
 import { MeshConfig } from "./components/meshConfig";
+import { ClusterPeering, OUTPUTS } from "./components/peering";
 import { ReadinessGate } from "./components/readinessGate";
 import { ClusterSecrets } from "./components/secrets";
 import { renderStartupScript } from "./components/startupScript";
@@ -195,7 +196,7 @@ export = async () => {
     `http://${SERVICES.privateApi}.virtual.consul`,
     ...cfg.peers.map((p) => `http://${SERVICES.privateApi}.virtual.${p.peerName}.peer.consul`),
   ];
-  new Workloads(`${dc}-workloads`, {
+  const workloads = new Workloads(`${dc}-workloads`, {
     datacenter: dc,
     nomad,
     meshGatewayAddress: network.meshGatewayAddress.address,
@@ -220,15 +221,36 @@ export = async () => {
   });
   if (apiGateway)
     new ApiGatewayRoutes(`${dc}-api-gateway`, { listenerPort: cfg.apiGatewayPort }, inCluster);
+  const peering = new ClusterPeering(
+    `${dc}-peering`,
+    {
+      datacenter: dc,
+      peers: cfg.peers,
+      failoverMode: cfg.failoverMode,
+      peeringGeneration: cfg.peeringGeneration,
+      consul: { address: gate.consulAddress, caPem: gate.caPem, token: gate.consulToken },
+      // Tokens and peerings wait for this side's mesh entry and healthy mesh gateway.
+      meshReady: [mesh.mesh, workloads.meshGateway],
+      timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
+    },
+    inCluster,
+  );
   new ServiceIntentions(
     `${dc}-intentions`,
     {
       intentions: intentions({
         localFrontend: apiGateway,
         consumerPeers: cfg.peers.map((p) => p.peerName),
+        ...(cfg.failoverMode === "sameness-group" ? { samenessGroup: SAMENESS_GROUP } : {}),
       }),
+      after: peering.peeringObjects,
     },
     inCluster,
+  );
+  const acceptsPeers = cfg.peers.some((p) => p.role === "acceptor");
+  const dialsPeers = cfg.peers.some((p) => p.role === "dialer");
+  const runningBackends = EXPORTED.filter(
+    (s) => (s === SERVICES.publicApi ? cfg.replicas.publicApi : cfg.replicas.privateApi) > 0,
   );
 
   return {
@@ -244,5 +266,10 @@ export = async () => {
     caCertPem: secrets.caCertPem,
     consulToken: pulumi.secret(secrets.consulToken),
     nomadToken: pulumi.secret(secrets.nomadToken),
+    peerNames: cfg.peers.map((p) => p.peerName),
+    // What dialers read through their StackReference (names in components/peering.ts).
+    [OUTPUTS.exported]: runningBackends,
+    ...(acceptsPeers ? { [OUTPUTS.tokens]: peering.tokens } : {}),
+    ...(dialsPeers ? { peerings: peering.peerings } : {}),
   };
 };

@@ -13,6 +13,8 @@ import { configEntry } from "./meshConfig";
 export interface ServiceIntentionsArgs {
   /** Destination -> sources (from `intentions()`). */
   intentions: Record<string, IntentionSource[]>;
+  /** Peer-sourced intentions name peers: create them after the peering objects. */
+  after?: pulumi.Resource[];
 }
 
 /** One `service-intentions` entry per destination. */
@@ -28,7 +30,14 @@ export class ServiceIntentions extends pulumi.ComponentResource {
           new consul.ConfigEntryServiceIntentions(
             `${name}-${dest}`,
             { name: dest, sources: args.intentions[dest] ?? [] },
-            { parent: this, deleteBeforeReplace: true },
+            {
+              parent: this,
+              deleteBeforeReplace: true,
+              // Only entries naming a peer or sameness group wait for the peering objects.
+              dependsOn: (args.intentions[dest] ?? []).some((src) => src.peer ?? src.samenessGroup)
+                ? (args.after ?? [])
+                : [],
+            },
           ),
       );
     this.registerOutputs({});

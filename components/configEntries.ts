@@ -162,3 +162,48 @@ export function frontendRoute(): HttpRouteEntry {
     ],
   };
 }
+
+/** The backends every datacenter exports to its peers (and fails over for). */
+export const EXPORTED = [SERVICES.publicApi, SERVICES.privateApi] as const;
+
+/** Name of the sameness group in sameness-group mode. */
+export const SAMENESS_GROUP = "api-services";
+
+/** exported-services: the backends to each peer, or to the sameness group. */
+export function exportedServices(
+  peerNames: string[],
+  samenessGroup?: string,
+): ExportedServicesEntry {
+  const consumers: ExportConsumer[] = samenessGroup
+    ? [{ SamenessGroup: samenessGroup }]
+    : [...peerNames].sort().map((Peer) => ({ Peer }));
+  return {
+    Kind: "exported-services",
+    Name: "default",
+    Services: EXPORTED.map((Name) => ({
+      Name,
+      Namespace: "default" as const,
+      Consumers: consumers,
+    })),
+  };
+}
+
+/** service-resolver: when no local instance is healthy, go to the peers, in config order. */
+export function failoverResolver(service: string, peerNames: string[]): ServiceResolverEntry {
+  return {
+    Kind: "service-resolver",
+    Name: service,
+    ConnectTimeout: "15s",
+    Failover: { "*": { Targets: peerNames.map((Peer) => ({ Peer })) } },
+  };
+}
+
+/** sameness-group: this partition and every peer; the default failover for its members. */
+export function samenessGroup(peerNames: string[]): SamenessGroupEntry {
+  return {
+    Kind: "sameness-group",
+    Name: SAMENESS_GROUP,
+    DefaultForFailover: true,
+    Members: [{ Partition: "default" }, ...peerNames.map((Peer) => ({ Peer }))],
+  };
+}

@@ -4,7 +4,6 @@
  * timing on shared two-core machines is too noisy to gate CI on.
  */
 import * as fs from "fs";
-import { planMockOverrides } from "../tests/harness/planMocks";
 import { ROOT, runProgram } from "../tests/harness/program";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -21,7 +20,7 @@ async function main(): Promise<void> {
     let custom = 0;
     for (let i = 0; i <= RUNS; i++) {
       const t0 = process.hrtime.bigint();
-      const run = await runProgram({ stack, preview: true, mocks: planMockOverrides(stack) });
+      const run = await runProgram({ stack, preview: true });
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (run.error) throw run.error;
       if (i > 0) times.push(ms); // run 0 warms module caches

@@ -7,12 +7,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { planMockOverrides } from "../tests/harness/planMocks";
 import { ROOT, runProgram } from "../tests/harness/program";
-import { RecordedResource, SECRET_SIG, SIG_KEY } from "../tests/harness/recorder";
+import { RecordedResource, SECRET_SIG, SIG_KEY, UNKNOWN } from "../tests/harness/recorder";
 
 /** Renders an output value for people: secrets stay hidden. */
 export function showOutput(v: unknown): string {
+  if (v === UNKNOWN) return "(known after deploy)";
   if (v && typeof v === "object" && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG)
     return "[secret]";
   if (v && typeof v === "object" && !Array.isArray(v)) {
@@ -34,7 +34,7 @@ async function main(): Promise<number> {
     console.error(`usage: npm run plan -- <stack>   (stacks: ${stacks.join(", ")})`);
     return 2;
   }
-  const run = await runProgram({ stack, preview: true, mocks: planMockOverrides(stack) });
+  const run = await runProgram({ stack, preview: true });
   if (run.error) {
     console.error(`plan for ${stack} failed:\n${run.error.message}`);
     return 1;

@@ -3,14 +3,15 @@
  * file, with the recording monitor, and returns the captured graph and stack outputs.
  * No CLI, no credentials, no network.
  */
-import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { Graph } from "./graph";
 import { MockOverrides, ProgramMocks } from "./mocks";
 import { RecordingMonitor, unwrapSecrets } from "./recorder";
+import { ROOT, acceptorPlaceholders, readStackConfig } from "./stackConfig";
+
+export { ROOT, readStackConfig };
 
 // Internal SDK functions (marked @internal, so absent from the typings).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -19,9 +20,6 @@ const state = require("@pulumi/pulumi/runtime/state") as { getStore(): Record<st
 const internalSettings = require("@pulumi/pulumi/runtime/settings") as {
   waitForRPCs(): Promise<void>;
 };
-
-/** Repository root. */
-export const ROOT = path.resolve(__dirname, "..", "..");
 
 /** Options of one run. */
 export interface RunOptions {
@@ -51,18 +49,6 @@ export interface ProgramRun {
   secretValues: Set<string>;
   /** The program's error, when it failed. */
   error?: Error;
-}
-
-/** Reads a stack config file into Pulumi's env form: full keys, string values (lists as JSON). */
-export function readStackConfig(file: string): Record<string, string> {
-  const doc = yaml.load(fs.readFileSync(file, "utf8")) as {
-    config?: Record<string, unknown>;
-  } | null;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(doc?.config ?? {})) {
-    out[k] = typeof v === "string" ? v : JSON.stringify(v);
-  }
-  return out;
 }
 
 /** Installs the mock runtime with the recording monitor, with the features `setMocks` turns on. */
@@ -101,7 +87,11 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       if (v === null) delete config[k];
       else config[k] = typeof v === "string" ? v : JSON.stringify(v);
     }
-    const mocks = new ProgramMocks(opts.mocks);
+    // Stacks this config dials answer with placeholder outputs unless the test says otherwise.
+    const mocks = new ProgramMocks({
+      ...opts.mocks,
+      stackOutputs: opts.mocks?.stackOutputs ?? acceptorPlaceholders(config),
+    });
     const monitor = new RecordingMonitor(mocks);
     installMocks(monitor, opts.stack, opts.preview ?? false);
     pulumi.runtime.setAllConfig(config, opts.secretKeys ?? []);
