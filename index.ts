@@ -17,7 +17,8 @@ import { EXPORTED, SAMENESS_GROUP, SERVICES } from "./components/configEntries";
 import { GatewayAcls, INGRESS_NAMESPACE } from "./components/gatewayAcls";
 import { intentions } from "./components/intentions";
 import { MeshConfig } from "./components/meshConfig";
-import { ClusterPeering, OUTPUTS } from "./components/peering";
+import { ClusterPeering } from "./components/peering";
+import { OUTPUTS, readAcceptorOutputs } from "./components/peerOutputs";
 import { ReadinessGate } from "./components/readinessGate";
 import { ClusterSecrets } from "./components/secrets";
 import { renderStartupScript } from "./components/startupScript";
@@ -27,6 +28,9 @@ import { Workloads } from "./components/workloads";
 export = async () => {
   // Validated before any resource exists: bad input fails here with every problem listed.
   const cfg = loadConfig();
+  // Cross-stack inputs next, also before anything is created: a dialer deployed before its
+  // acceptor stops here, naming the stack and the output.
+  const acceptors = await readAcceptorOutputs(cfg.datacenter, cfg.peers);
   const dc = cfg.datacenter;
   const tags = clusterTags(dc);
   const apiGateway = cfg.replicas.frontend > 0;
@@ -228,6 +232,7 @@ export = async () => {
       peers: cfg.peers,
       failoverMode: cfg.failoverMode,
       peeringGeneration: cfg.peeringGeneration,
+      acceptors,
       consul: { address: gate.consulAddress, caPem: gate.caPem, token: gate.consulToken },
       // Tokens and peerings wait for this side's mesh entry and healthy mesh gateway.
       meshReady: [mesh.mesh, workloads.meshGateway],

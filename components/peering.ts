@@ -3,8 +3,8 @@
  * - acceptor side: one `consul.PeeringToken` per remote datacenter, after this side's mesh
  *   entry and healthy mesh gateway (so the token carries the gateway's address), its inputs
  *   constant but for the deliberate generation number;
- * - dialer side: the token read from the acceptor's stack (StackReference, named in
- *   config), `consul.Peering` after our own mesh entry and mesh gateway, then a bounded
+ * - dialer side: the token read from the acceptor's stack (peerOutputs.ts),
+ *   `consul.Peering` after our own mesh entry and mesh gateway, then a bounded
  *   wait until the peering is ACTIVE and the acceptor's exports are visible;
  * - exports of the backends, and failover (service-resolver or sameness group).
  */
@@ -19,34 +19,8 @@ import {
   SAMENESS_GROUP,
 } from "./configEntries";
 import { configEntry } from "./meshConfig";
+import { AcceptorOutputs } from "./peerOutputs";
 import { PeeringWait } from "./peeringWait";
-
-/** Stack output names the dialers read from an acceptor. */
-export const OUTPUTS = { tokens: "peeringTokens", exported: "exportedServices" } as const;
-
-/**
- * Validates what a StackReference returned for the token; errors name the stack and the
- * output, so a dialer deployed before its acceptor says what to do.
- */
-export function tokenFromOutput(stack: string, localDc: string, value: unknown): string {
-  if (value === undefined || value === null) {
-    throw new Error(
-      `stack ${stack} has no "${OUTPUTS.tokens}" output: deploy it first, with "acceptor:${localDc}" in its hashistack:peers`,
-    );
-  }
-  if (typeof value !== "object" || Array.isArray(value)) {
-    throw new Error(
-      `stack ${stack} output "${OUTPUTS.tokens}" is malformed: expected a map of datacenter to token, got ${Array.isArray(value) ? "a list" : typeof value}`,
-    );
-  }
-  const token = (value as Record<string, unknown>)[localDc];
-  if (typeof token !== "string" || token.length === 0) {
-    throw new Error(
-      `stack ${stack} output "${OUTPUTS.tokens}" has no token for ${localDc}: add "acceptor:${localDc}" to that stack's hashistack:peers and deploy it`,
-    );
-  }
-  return token;
-}
 
 /** Arguments of {@link ClusterPeering}. */
 export interface ClusterPeeringArgs {
@@ -55,6 +29,8 @@ export interface ClusterPeeringArgs {
   failoverMode: FailoverMode;
   /** Bump to mint new tokens: part of the token's `meta`, a replace-forcing input. */
   peeringGeneration: number;
+  /** Validated outputs of the acceptors this datacenter dials (see peerOutputs.ts). */
+  acceptors: Record<string, AcceptorOutputs>;
   /** Verified Consul connection (from the readiness gate), for the ACTIVE wait. */
   consul: {
     address: pulumi.Input<string>;
@@ -101,28 +77,14 @@ export class ClusterPeering extends pulumi.ComponentResource {
         tokens[peer.datacenter] = token.peeringToken;
         this.peeringObjects.push(token);
       } else {
-        const stack = peer.stack as string;
-        const ref = new pulumi.StackReference(
-          `${name}-ref-${peer.datacenter}`,
-          { name: stack },
-          { parent: this },
-        );
-        const token = ref
-          .getOutput(OUTPUTS.tokens)
-          .apply((v) => tokenFromOutput(stack, args.datacenter, v));
+        const acceptor = args.acceptors[peer.datacenter];
+        if (!acceptor) throw new Error(`no acceptor outputs read for ${peer.datacenter}`);
         const peering = new consul.Peering(
           `${name}-peering-${peer.datacenter}`,
-          { peerName: peer.peerName, peeringToken: pulumi.secret(token) },
+          { peerName: peer.peerName, peeringToken: acceptor.token },
           keyed,
         );
         this.peeringObjects.push(peering);
-        const expected = ref
-          .getOutput(OUTPUTS.exported)
-          .apply((v) =>
-            Array.isArray(v)
-              ? (v as unknown[]).filter((s): s is string => typeof s === "string")
-              : [],
-          );
         const wait = new PeeringWait(
           `${name}-active-${peer.datacenter}`,
           {
@@ -130,7 +92,7 @@ export class ClusterPeering extends pulumi.ComponentResource {
             caPem: args.consul.caPem,
             consulToken: args.consul.token,
             peerName: peer.peerName,
-            expectedServices: expected,
+            expectedServices: acceptor.exportedServices,
             timeoutSeconds: args.timeoutSeconds,
           },
           { parent: this, dependsOn: [peering] },

@@ -103,6 +103,8 @@ export class ProgramMocks implements Mocks {
         return {
           certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nmock-${n}\n-----END CERTIFICATE REQUEST-----\n`,
         };
+      case "consul:index/peeringToken:PeeringToken":
+        return { peeringToken: `${SECRET_MARK}-peering-token-${n}` };
       case "gcp:compute/address:Address":
         return { address: `203.0.113.${(n.length * 7) % 250}`, selfLink: `mock://addresses/${n}` };
       case "gcp:serviceaccount/account:Account":

@@ -211,6 +211,42 @@ export class RecordingMonitor extends MockMonitor {
     }
   }
 
+  /** Reads (StackReference, `get` functions) are recorded like registrations. */
+  override async readResource(
+    req: RegisterRequest & {
+      getProperties(): { toJavaScript(): Record<string, unknown> } | undefined;
+      getId(): string;
+    },
+    callback: (err: unknown, resp: unknown) => void,
+  ): Promise<void> {
+    await super.readResource(req, (err: unknown, resp: unknown) => {
+      if (!err && resp) {
+        const wireInputs = req.getProperties()?.toJavaScript() ?? {};
+        const urn = (resp as { getUrn(): string }).getUrn();
+        const rec: RecordedResource = {
+          urn,
+          type: req.getType(),
+          name: req.getName(),
+          parent: req.getParent(),
+          custom: true,
+          inputs: { ...(unwrapSecrets(wireInputs) as Record<string, unknown>), id: req.getId() },
+          wireInputs,
+          dependencies: req.getDependenciesList(),
+          provider: req.getProvider(),
+          deleteBeforeReplace: false,
+          replaceOnChanges: [],
+          ignoreChanges: [],
+          additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+          protect: false,
+          outputState: this.resources.get(urn)?.state ?? {},
+        };
+        this.records.push(rec);
+        this.byUrn.set(urn, rec);
+      }
+      callback(err ? withDetails(err) : err, resp);
+    });
+  }
+
   /** The SDK rethrows monitor errors as `new Error(err.details)`: keep the message. */
   override async invoke(
     req: unknown,
