@@ -238,7 +238,7 @@ export class RecordingMonitor extends MockMonitor {
           ignoreChanges: [],
           additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
           protect: false,
-          outputState: this.resources.get(urn)?.state ?? {},
+          outputState: (this.resources.get(urn)?.state ?? {}) as Record<string, unknown>,
         };
         this.records.push(rec);
         this.byUrn.set(urn, rec);
