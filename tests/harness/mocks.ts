@@ -2,6 +2,7 @@
  * Mocks for the resources and invokes the program uses. Computed outputs are deterministic
  * so runs compare equal.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { MockCallArgs, MockResourceArgs, Mocks } from "@pulumi/pulumi/runtime/mocks";
 
 /** Substring present in every mocked secret string value. */
@@ -73,12 +74,15 @@ export class ProgramMocks implements Mocks {
         const stack = str(inputs.name);
         const ref = this.overrides.stackOutputs?.[stack];
         if (!ref) throw new Error(`no mocked outputs for stack reference ${stack}`);
-        return {
-          id: stack,
-          name: stack,
-          outputs: ref.outputs,
-          secretOutputNames: ref.secretOutputNames ?? [],
-        };
+        // As the engine does: outputs the source stack marked secret stay secret here.
+        const secretNames = ref.secretOutputNames ?? [];
+        const outputs = Object.fromEntries(
+          Object.entries(ref.outputs).map(([k, v]) => [
+            k,
+            secretNames.includes(k) ? pulumi.secret(v) : v,
+          ]),
+        );
+        return { id: stack, name: stack, outputs, secretOutputNames: secretNames };
       }
       case "random:index/randomUuid:RandomUuid":
         return { result: mockUuid(n) };
