@@ -107,6 +107,12 @@ describe.each([
     );
   });
 
+  test("reads secrets through the Secret Manager REST API with the VM's own token (no SDK on the image)", () => {
+    expect(script).toContain("computeMetadata/v1/instance/service-accounts/default/token");
+    expect(script).toContain("https://secretmanager.googleapis.com/v1/projects/$PROJECT/secrets/$1/versions/latest:access");
+    expect(script).not.toContain("gcloud");
+  });
+
   test("installs the pinned OSS packages from the HashiCorp repository", () => {
     expect(script).toContain(
       "readonly PACKAGES='consul=1.22.6-1 nomad=1.10.3-1" +

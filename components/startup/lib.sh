@@ -43,9 +43,15 @@ write_file() {
   esac
 }
 
-# secret <name>: the latest version of a Secret Manager secret, read with the VM's account.
+# secret <name>: the latest version of a Secret Manager secret, read with the VM's own
+# service account (REST API + metadata-server token; no SDK needed on the image).
 secret() {
-  gcloud secrets versions access latest --project="$PROJECT" --secret="$1"
+  local token
+  token=$(curl -fsS -H 'Metadata-Flavor: Google' \
+    http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token | jq -r .access_token)
+  curl -fsS -H "Authorization: Bearer $token" \
+    "https://secretmanager.googleapis.com/v1/projects/$PROJECT/secrets/$1/versions/latest:access" |
+    jq -r .payload.data | base64 -d
 }
 
 # put_secret <name> <path> <mode> <owner:group>: fetched completely before anything is
@@ -72,6 +78,11 @@ readonly B64_RE='^[A-Za-z0-9+/]{43}=$'
 
 main_install() {
   local keyring=/usr/share/keyrings/hashicorp-archive-keyring.gpg codename
+  # Tools this script needs, from Debian, before the HashiCorp repository exists.
+  if ! command -v jq >/dev/null || ! command -v gpg >/dev/null || ! command -v curl >/dev/null; then
+    retry 5 10 apt-get update -qq
+    retry 5 10 apt-get install -y -qq ca-certificates curl gnupg jq
+  fi
   # shellcheck disable=SC1091 # os-release exists on every Debian image
   codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
   if [ ! -s "$keyring" ]; then
