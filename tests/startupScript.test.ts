@@ -109,7 +109,9 @@ describe.each([
 
   test("reads secrets through the Secret Manager REST API with the VM's own token (no SDK on the image)", () => {
     expect(script).toContain("computeMetadata/v1/instance/service-accounts/default/token");
-    expect(script).toContain("https://secretmanager.googleapis.com/v1/projects/$PROJECT/secrets/$1/versions/latest:access");
+    expect(script).toContain(
+      "https://secretmanager.googleapis.com/v1/projects/$PROJECT/secrets/$1/versions/latest:access",
+    );
     expect(script).not.toContain("gcloud");
   });
 
