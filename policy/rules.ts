@@ -57,6 +57,11 @@ export const SECRET_PATTERNS: readonly [RegExp, string][] = [
 
 type Props = Record<string, unknown>;
 
+/** A property as text for messages (strings as-is, anything else as JSON). */
+function text(v: unknown): string {
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
 function policy(
   name: string,
   description: string,
@@ -83,7 +88,7 @@ export const policies: ResourceValidationPolicy[] = [
       );
       if (ports.length > 0) {
         report(
-          `firewall ${String(p.name ?? args.name)} opens ${ports.join(", ")} to the world. Fix: restrict sourceRanges to your operator ranges (hashistack:operatorCidrs), and use IAP for SSH (hashistack:sshViaIap).`,
+          `firewall ${text(p.name ?? args.name)} opens ${ports.join(", ")} to the world. Fix: restrict sourceRanges to your operator ranges (hashistack:operatorCidrs), and use IAP for SSH (hashistack:sshViaIap).`,
         );
       }
     },
@@ -129,11 +134,11 @@ export const policies: ResourceValidationPolicy[] = [
     (args, report) => {
       if (args.type !== "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager") return;
       const p = args.props as Props;
-      if (!String(p.name ?? "").endsWith("-servers")) return;
+      if (!text(p.name ?? "").endsWith("-servers")) return;
       const size = Number(p.targetSize);
       if (!Number.isInteger(size) || size % 2 === 0) {
         report(
-          `${String(p.name)} has ${String(p.targetSize)} servers. Fix: set hashistack:serverCount to 3 or 5 (an even count tolerates no more failures and can split votes).`,
+          `${text(p.name)} has ${text(p.targetSize)} servers. Fix: set hashistack:serverCount to 3 or 5 (an even count tolerates no more failures and can split votes).`,
         );
       }
     },

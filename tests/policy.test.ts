@@ -30,7 +30,7 @@ function args(
     notApplicable: () => {
       throw new Error("not applicable");
     },
-  } as unknown as ResourceValidationArgs;
+  };
 }
 
 /** Runs a policy's validator(s) against one resource. */
