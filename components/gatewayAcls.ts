@@ -6,6 +6,7 @@
  */
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
+import { NomadConnectionArgs } from "./nomadJob";
 import { SERVICES } from "./configEntries";
 import { NomadNamespace } from "./nomadNamespace";
 
@@ -34,11 +35,7 @@ export interface GatewayAclsArgs {
   authMethod: pulumi.Input<string>;
   /** Whether this datacenter runs the API gateway. */
   apiGateway: boolean;
-  nomad: {
-    address: pulumi.Input<string>;
-    caPem: pulumi.Input<string>;
-    token: pulumi.Input<string>;
-  };
+  nomad: NomadConnectionArgs;
 }
 
 /** Mesh-gateway and API-gateway ACL objects. */

@@ -16,6 +16,18 @@ import {
   waitForDeployment,
 } from "./nomadApi";
 
+/** A Nomad connection as resource arguments: values may come from other resources. */
+export interface NomadConnectionArgs {
+  address: pulumi.Input<string>;
+  caPem: pulumi.Input<string>;
+  token: pulumi.Input<string>;
+}
+
+/** Resource properties of a connection; the token travels as a secret. */
+export function connectionProps(c: NomadConnectionArgs): NomadConnectionArgs {
+  return { address: c.address, caPem: c.caPem, token: pulumi.secret(c.token) };
+}
+
 /** Provider inputs (all resolved). */
 export interface NomadJobInputs extends NomadConnection {
   /** HCL2 jobspec text. */
@@ -95,11 +107,7 @@ export const nomadJobProvider: pulumi.dynamic.ResourceProvider = {
 
 /** Arguments of {@link NomadJob}. */
 export interface NomadJobArgs {
-  connection: {
-    address: pulumi.Input<string>;
-    caPem: pulumi.Input<string>;
-    token: pulumi.Input<string>;
-  };
+  connection: NomadConnectionArgs;
   /** HCL2 jobspec text (read from `jobspecs/`). */
   jobspec: string;
   /** Variables; values from other resources may be Outputs. */
@@ -121,9 +129,7 @@ export class NomadJob extends pulumi.dynamic.Resource {
       nomadJobProvider,
       name,
       {
-        address: args.connection.address,
-        caPem: args.connection.caPem,
-        token: pulumi.secret(args.connection.token),
+        ...connectionProps(args.connection),
         jobspec: args.jobspec,
         variables: args.variables,
         waitHealthy: args.waitHealthy ?? true,

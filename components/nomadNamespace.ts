@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { NomadConnection, deleteNamespace, upsertNamespace } from "./nomadApi";
+import { NomadConnectionArgs, connectionProps } from "./nomadJob";
 
 /** Provider inputs. */
 export interface NomadNamespaceInputs extends NomadConnection {
@@ -38,11 +39,7 @@ export const nomadNamespaceProvider: pulumi.dynamic.ResourceProvider = {
 
 /** Arguments of {@link NomadNamespace}. */
 export interface NomadNamespaceArgs {
-  connection: {
-    address: pulumi.Input<string>;
-    caPem: pulumi.Input<string>;
-    token: pulumi.Input<string>;
-  };
+  connection: NomadConnectionArgs;
   name: string;
   description: string;
 }
@@ -56,9 +53,7 @@ export class NomadNamespace extends pulumi.dynamic.Resource {
       nomadNamespaceProvider,
       name,
       {
-        address: args.connection.address,
-        caPem: args.connection.caPem,
-        token: pulumi.secret(args.connection.token),
+        ...connectionProps(args.connection),
         name: args.name,
         description: args.description,
       },

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PORTS } from "./agentConfig";
-import { NomadJob } from "./nomadJob";
+import { NomadJob, NomadConnectionArgs } from "./nomadJob";
 
 /** Reads a jobspec shipped in `jobspecs/`. */
 export function readJobspec(file: string): string {
@@ -17,11 +17,7 @@ export function readJobspec(file: string): string {
 /** Arguments of {@link Workloads}. */
 export interface WorkloadsArgs {
   datacenter: string;
-  nomad: {
-    address: pulumi.Input<string>;
-    caPem: pulumi.Input<string>;
-    token: pulumi.Input<string>;
-  };
+  nomad: NomadConnectionArgs;
   /** The mesh gateway LB's static IP (the gateway's WAN address). */
   meshGatewayAddress: pulumi.Input<string>;
   replicas: { publicApi: number; privateApi: number; frontend: number };

@@ -57,6 +57,9 @@ export const SECRET_PATTERNS: readonly [RegExp, string][] = [
 
 type Props = Record<string, unknown>;
 
+/** Resource types that define VMs (and so their NICs and metadata). */
+const VM_TYPES = ["gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/instance:Instance"];
+
 /** A property as text for messages (strings as-is, anything else as JSON). */
 function text(v: unknown): string {
   return typeof v === "string" ? v : JSON.stringify(v);
@@ -112,11 +115,7 @@ export const policies: ResourceValidationPolicy[] = [
     "Cluster VMs have no external IP (egress goes through Cloud NAT, ingress through the LBs).",
     "mandatory",
     (args, report) => {
-      if (
-        args.type !== "gcp:compute/instanceTemplate:InstanceTemplate" &&
-        args.type !== "gcp:compute/instance:Instance"
-      )
-        return;
+      if (!VM_TYPES.includes(args.type)) return;
       const nics =
         ((args.props as Props).networkInterfaces as { accessConfigs?: unknown[] }[] | undefined) ??
         [];
@@ -161,11 +160,7 @@ export const policies: ResourceValidationPolicy[] = [
     "Instance metadata carries secret names, never secret values.",
     "mandatory",
     (args, report) => {
-      if (
-        args.type !== "gcp:compute/instanceTemplate:InstanceTemplate" &&
-        args.type !== "gcp:compute/instance:Instance"
-      )
-        return;
+      if (!VM_TYPES.includes(args.type)) return;
       const p = args.props as Props;
       const texts = [
         ...Object.entries((p.metadata as Record<string, unknown> | undefined) ?? {}),

@@ -4,30 +4,14 @@ import * as path from "path";
 import { tokenFromOutput } from "../components/peerOutputs";
 import { PeeringWaitInput, waitForPeering } from "../components/peeringWait";
 import { FakeApi, Route, sequence, startFakeApi, tlsFixtures } from "./harness/fakeApi";
-import { ProgramRun, ROOT, runProgram } from "./harness/program";
-import { isSecretOnWire, plainStrings, RecordedResource } from "./harness/recorder";
+import { ProgramRun, ROOT, runProgram, secretLeaks } from "./harness/program";
+import { isSecretOnWire, RecordedResource } from "./harness/recorder";
 
 const entry = (r: RecordedResource) => ({
   kind: r.inputs.kind,
   name: r.inputs.name,
   config: JSON.parse(String(r.inputs.configJson)) as unknown,
 });
-
-function leaks(run: ProgramRun): string[] {
-  const found: string[] = [];
-  for (const r of run.graph.all()) {
-    for (const [where, obj] of [
-      ["inputs", r.wireInputs],
-      ["state", r.outputState],
-      ["outputs", r.outputs ?? {}],
-    ] as const) {
-      for (const s of plainStrings(obj))
-        for (const secret of run.secretValues)
-          if (s.value.includes(secret)) found.push(`${r.name} ${where}.${s.path}`);
-    }
-  }
-  return found;
-}
 
 describe("acceptor dc1 (resolver failover)", () => {
   let run: ProgramRun;
@@ -58,7 +42,7 @@ describe("acceptor dc1 (resolver failover)", () => {
     });
     expect(run.plainOutputs.peerNames).toEqual(["dc2-default"]);
     expect(run.plainOutputs.exportedServices).toEqual(["public-api", "private-api"]);
-    expect(leaks(run)).toEqual([]);
+    expect(secretLeaks(run)).toEqual([]);
   });
 
   test("exports and resolvers name the peer, after the token exists", () => {

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { Graph } from "./graph";
 import { MockOverrides, ProgramMocks } from "./mocks";
-import { RecordingMonitor, unwrapSecrets } from "./recorder";
+import { plainStrings, RecordingMonitor, unwrapSecrets } from "./recorder";
 import { ROOT, acceptorPlaceholders, readStackConfig } from "./stackConfig";
 
 export { ROOT, readStackConfig };
@@ -137,4 +137,25 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     process.off("unhandledRejection", onRejection);
     running = false;
   }
+}
+
+/**
+ * Places where a value that was secret somewhere appears unmarked: every input, state and
+ * registered output of every resource, and the stack outputs. Empty means no leak.
+ */
+export function secretLeaks(run: ProgramRun): string[] {
+  const found: string[] = [];
+  for (const r of run.graph.all()) {
+    for (const [where, obj] of [
+      ["inputs", r.wireInputs],
+      ["state", r.outputState],
+      ["outputs", r.outputs ?? {}],
+    ] as const) {
+      for (const s of plainStrings(obj)) {
+        for (const secret of run.secretValues)
+          if (s.value.includes(secret)) found.push(`${r.name} ${where}.${s.path}`);
+      }
+    }
+  }
+  return found;
 }
