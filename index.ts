@@ -64,8 +64,10 @@ export = async () => {
     nomadBridgeCidr: cfg.nomadBridgeCidr,
   };
   const versions = { consulVersion: cfg.consulVersion, nomadVersion: cfg.nomadVersion };
+  // All zones of the region (not only those UP right now: a zone's passing outage must not
+  // change the MIGs' zones, which would replace every server).
   const zones = gcp.compute
-    .getZonesOutput({ project: cfg.project, region: cfg.region, status: "UP" })
+    .getZonesOutput({ project: cfg.project, region: cfg.region })
     .names.apply(pickZones);
   const group = { datacenter: dc, region: cfg.region, zones, subnetwork: network.subnetwork.id };
   // VMs boot only after every secret version, secret grant and role binding exists: the

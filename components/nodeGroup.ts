@@ -154,7 +154,14 @@ export class NodeGroup extends pulumi.ComponentResource {
             }),
         waitForInstances: false,
       },
-      { parent: this, deleteBeforeReplace: true, dependsOn: args.bootAfter ?? [] },
+      {
+        parent: this,
+        deleteBeforeReplace: true,
+        dependsOn: args.bootAfter ?? [],
+        // The zones are chosen once: a later change in the region's zone list (a new zone)
+        // must never replace the group and recreate every server.
+        ignoreChanges: ["distributionPolicyZones"],
+      },
     );
     this.registerOutputs({ instanceGroup: this.group.instanceGroup });
   }

@@ -187,6 +187,7 @@ describe.each(["dc1", "dc2"])("platform of %s", (stack) => {
       updatePolicy: { type: "OPPORTUNISTIC", maxSurgeFixed: 0, replacementMethod: "RECREATE" },
     });
     expect(mig.deleteBeforeReplace).toBe(true);
+    expect(mig.ignoreChanges).toEqual(["distributionPolicyZones"]);
     const disks = run.graph.get(`${stack}-servers-template`).inputs.disks as Record<
       string,
       unknown

@@ -45,6 +45,9 @@ export class ProgramMocks implements Mocks {
     if (custom) return custom(inputs);
     switch (args.token) {
       case "gcp:compute/getZones:getZones": {
+        // The program must not filter by status: a zone's outage would move the MIGs.
+        if (inputs.status !== undefined)
+          throw new Error(`getZones called with status ${str(inputs.status)}`);
         const region = str(inputs.region ?? "mock-region1");
         return {
           names: ["c", "a", "b", "d"].map((z) => `${region}-${z}`),
