@@ -15,6 +15,7 @@ import {
   registerJob,
   waitForDeployment,
 } from "./nomadApi";
+import { changedInputs } from "./dynamicDiff";
 
 /** A Nomad connection as resource arguments: values may come from other resources. */
 export interface NomadConnectionArgs {
@@ -75,14 +76,11 @@ export const nomadJobProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: NomadJobOutputs, news: NomadJobInputs) {
-    const sameSpec =
-      olds.jobspec === news.jobspec &&
-      JSON.stringify(olds.variables) === JSON.stringify(news.variables);
-    const sameConn =
-      olds.address === news.address && olds.caPem === news.caPem && olds.token === news.token;
-    const sameOpts =
-      olds.waitHealthy === news.waitHealthy && olds.timeoutSeconds === news.timeoutSeconds;
-    if (sameSpec) return { changes: !(sameConn && sameOpts), replaces: [] };
+    const changed = changedInputs(olds, news);
+    const specChanged = changed.includes("jobspec") || changed.includes("variables");
+    // Connection or wait options alone re-apply nothing in Nomad, but are recorded.
+    const otherChanged = changed.some((k) => k !== "jobspec" && k !== "variables");
+    if (!specChanged) return { changes: otherChanged, replaces: [] };
     // A variable computed elsewhere is unknown during preview: the job will change, and the
     // other variables stay as they are (nothing is blanked).
     if (hasUnknown(news.variables) || news.jobspec === UNKNOWN)
@@ -93,7 +91,7 @@ export const nomadJobProvider: pulumi.dynamic.ResourceProvider = {
       job.ID !== olds.jobId || (job.Namespace ?? "default") !== olds.namespace ? ["jobspec"] : [];
     if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: true };
     const planned = await planJob(news, job);
-    return { changes: planned !== "None" || !(sameConn && sameOpts), replaces: [] };
+    return { changes: planned !== "None" || otherChanged, replaces: [] };
   },
 
   async update(_id: string, _olds: NomadJobOutputs, news: NomadJobInputs) {

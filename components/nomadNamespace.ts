@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NomadConnection, deleteNamespace, upsertNamespace } from "./nomadApi";
 import { NomadConnectionArgs, connectionProps } from "./nomadJob";
+import { keyedDiff } from "./dynamicDiff";
 
 /** Provider inputs. */
 export interface NomadNamespaceInputs extends NomadConnection {
@@ -19,14 +20,7 @@ export const nomadNamespaceProvider: pulumi.dynamic.ResourceProvider = {
     return { id: inputs.name, outs: inputs };
   },
   async diff(_id: string, olds: NomadNamespaceInputs, news: NomadNamespaceInputs) {
-    const replaces = olds.name !== news.name ? ["name"] : [];
-    const changes =
-      replaces.length > 0 ||
-      olds.description !== news.description ||
-      olds.address !== news.address ||
-      olds.caPem !== news.caPem ||
-      olds.token !== news.token;
-    return { changes, replaces, deleteBeforeReplace: true };
+    return keyedDiff(olds, news, ["name"]);
   },
   async update(_id: string, _olds: NomadNamespaceInputs, news: NomadNamespaceInputs) {
     await upsertNamespace(news, news.name, news.description);

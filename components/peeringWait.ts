@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { callApi } from "./apiClient";
+import { keyedDiff } from "./dynamicDiff";
 
 /** Inputs of the wait. */
 export interface PeeringWaitInput {
@@ -26,6 +27,9 @@ export interface PeeringWaitResult {
 }
 
 const ONE_TRY = { attempts: 1, baseDelayMs: 0 };
+
+/** States a peering does not come back from without re-peering. */
+const TERMINAL_STATES = ["TERMINATED", "DELETING"];
 
 /** One look at the peering and the peer's services. */
 export async function peeringStatus(i: PeeringWaitInput): Promise<PeeringWaitResult> {
@@ -63,23 +67,20 @@ export async function waitForPeering(i: PeeringWaitInput): Promise<PeeringWaitRe
     try {
       last = await peeringStatus(i);
       lastError = "";
-      if (last.state === "TERMINATED" || last.state === "DELETING") {
+    } catch (e) {
+      // A 4xx (wrong token, no permission) will not fix itself; anything else is retried.
+      if ((e as { status?: number }).status !== undefined) throw e;
+      lastError = e instanceof Error ? e.message : String(e);
+    }
+    if (!lastError && last) {
+      if (TERMINAL_STATES.includes(last.state)) {
         throw new Error(
           `peering ${i.peerName} is ${last.state}: the peer deleted it; re-peer by bumping hashistack:peeringGeneration on the acceptor`,
         );
       }
-      const missing = i.expectedServices.filter((s) => !last?.importedServices.includes(s));
-      if (last.state === "ACTIVE" && missing.length === 0) return last;
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      // 4xx (wrong token, no permission) and terminal states will not fix themselves.
-      if (
-        (e as { status?: number }).status !== undefined ||
-        msg.includes(" is TERMINATED") ||
-        msg.includes(" is DELETING")
-      )
-        throw e;
-      lastError = msg;
+      const current = last;
+      const missing = i.expectedServices.filter((s) => !current.importedServices.includes(s));
+      if (current.state === "ACTIVE" && missing.length === 0) return current;
     }
     if (Date.now() + poll > deadline) {
       const missing = i.expectedServices.filter((s) => !last?.importedServices.includes(s));
@@ -100,14 +101,7 @@ export const peeringWaitProvider: pulumi.dynamic.ResourceProvider = {
     return { id: inputs.peerName, outs: { ...inputs, ...result } };
   },
   async diff(_id: string, olds: PeeringWaitInput, news: PeeringWaitInput) {
-    const keys: (keyof PeeringWaitInput)[] = ["consulAddress", "caPem", "peerName"];
-    const replaces = keys.filter((k) => olds[k] !== news[k]);
-    const changed =
-      replaces.length > 0 ||
-      JSON.stringify(olds.expectedServices) !== JSON.stringify(news.expectedServices) ||
-      olds.consulToken !== news.consulToken ||
-      olds.timeoutSeconds !== news.timeoutSeconds;
-    return { changes: changed, replaces, deleteBeforeReplace: true };
+    return keyedDiff(olds, news, ["consulAddress", "caPem", "peerName"]);
   },
   async update(_id: string, _olds: PeeringWaitInput, news: PeeringWaitInput) {
     return { outs: { ...news, ...(await waitForPeering(news)) } };

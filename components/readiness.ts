@@ -28,7 +28,11 @@ export interface CheckResult {
   detail: string;
 }
 
-type Check = (i: ReadinessInput) => Promise<CheckResult>;
+/** A named check; its name labels the result even when the request itself fails. */
+interface Check {
+  name: string;
+  run: (i: ReadinessInput) => Promise<{ ok: boolean; detail: string }>;
+}
 
 function describe(status: number, body: unknown): string {
   return `HTTP ${status} ${typeof body === "string" ? JSON.stringify(body) : JSON.stringify(body ?? null)}`;
@@ -46,61 +50,64 @@ async function get(i: ReadinessInput, base: string, path: string, token?: ApiReq
 
 /** `GET /v1/status/leader` answers `"ip:port"` once there is a leader, `""` before. */
 function leaderCheck(name: string, pick: (i: ReadinessInput) => string): Check {
-  return async (i) => {
-    const res = await get(i, pick(i), "/v1/status/leader");
-    const ok = res.status === 200 && typeof res.body === "string" && res.body.includes(":");
-    return { name, ok, detail: describe(res.status, res.body) };
+  return {
+    name,
+    run: async (i) => {
+      const res = await get(i, pick(i), "/v1/status/leader");
+      const ok = res.status === 200 && typeof res.body === "string" && res.body.includes(":");
+      return { ok, detail: describe(res.status, res.body) };
+    },
   };
 }
 
 /** The checks, in order. */
 export const CHECKS: Check[] = [
   leaderCheck("consul leader", (i) => i.consulAddress),
-  async (i) => {
-    const res = await get(i, i.consulAddress, "/v1/acl/token/self", {
-      header: "X-Consul-Token",
-      value: i.consulToken,
-    });
-    const ok = res.status === 200;
-    // Never echo a token: report only the status and Consul's error text.
-    return {
-      name: "consul management token",
-      ok,
-      detail: ok ? "HTTP 200" : describe(res.status, res.body),
-    };
+  {
+    name: "consul management token",
+    run: async (i) => {
+      const res = await get(i, i.consulAddress, "/v1/acl/token/self", {
+        header: "X-Consul-Token",
+        value: i.consulToken,
+      });
+      const ok = res.status === 200;
+      // Never echo a token: report only the status and Consul's error text.
+      return { ok, detail: ok ? "HTTP 200" : describe(res.status, res.body) };
+    },
   },
   leaderCheck("nomad leader", (i) => i.nomadAddress),
-  async (i) => {
-    const res = await get(i, i.nomadAddress, "/v1/nodes", {
-      header: "X-Nomad-Token",
-      value: i.nomadToken,
-    });
-    if (res.status !== 200 || !Array.isArray(res.body)) {
-      return { name: "nomad clients ready", ok: false, detail: describe(res.status, res.body) };
-    }
-    const nodes = res.body as { Status?: string; SchedulingEligibility?: string }[];
-    const ready = nodes.filter(
-      (n) => n.Status === "ready" && n.SchedulingEligibility === "eligible",
-    ).length;
-    return {
-      name: "nomad clients ready",
-      ok: ready >= i.expectedClients,
-      detail: `${ready} of ${i.expectedClients} expected clients ready (${nodes.length} registered)`,
-    };
+  {
+    name: "nomad clients ready",
+    run: async (i) => {
+      const res = await get(i, i.nomadAddress, "/v1/nodes", {
+        header: "X-Nomad-Token",
+        value: i.nomadToken,
+      });
+      if (res.status !== 200 || !Array.isArray(res.body)) {
+        return { ok: false, detail: describe(res.status, res.body) };
+      }
+      const nodes = res.body as { Status?: string; SchedulingEligibility?: string }[];
+      const ready = nodes.filter(
+        (n) => n.Status === "ready" && n.SchedulingEligibility === "eligible",
+      ).length;
+      return {
+        ok: ready >= i.expectedClients,
+        detail: `${ready} of ${i.expectedClients} expected clients ready (${nodes.length} registered)`,
+      };
+    },
   },
 ];
 
 /** Runs one round of every check; a network error is a failed check, not an exception. */
 export async function checkOnce(i: ReadinessInput): Promise<CheckResult[]> {
-  const names = ["consul leader", "consul management token", "nomad leader", "nomad clients ready"];
   return Promise.all(
-    CHECKS.map((c, k) =>
-      c(i).catch((e: unknown) => ({
-        name: names[k] ?? "check",
-        ok: false,
-        detail: e instanceof Error ? e.message : String(e),
-      })),
-    ),
+    CHECKS.map(async (c) => {
+      try {
+        return { name: c.name, ...(await c.run(i)) };
+      } catch (e) {
+        return { name: c.name, ok: false, detail: e instanceof Error ? e.message : String(e) };
+      }
+    }),
   );
 }
 

@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ReadinessInput, waitUntilReady } from "./readiness";
+import { keyedDiff } from "./dynamicDiff";
 
 /** Inputs of {@link ReadinessGate}. */
 export interface ReadinessGateArgs {
@@ -28,19 +29,8 @@ export const readinessProvider: pulumi.dynamic.ResourceProvider = {
     return { id: `${inputs.consulAddress}|${inputs.nomadAddress}`, outs: inputs };
   },
   async diff(_id: string, olds: ReadinessInput, news: ReadinessInput) {
-    const keys: (keyof ReadinessInput)[] = [
-      "consulAddress",
-      "nomadAddress",
-      "caPem",
-      "expectedClients",
-    ];
-    const replaces = keys.filter((k) => olds[k] !== news[k]);
-    const changed =
-      replaces.length > 0 ||
-      olds.timeoutSeconds !== news.timeoutSeconds ||
-      olds.consulToken !== news.consulToken ||
-      olds.nomadToken !== news.nomadToken;
-    return { changes: changed, replaces, deleteBeforeReplace: true };
+    // A changed endpoint, CA or client count waits again; a new timeout or token does not.
+    return keyedDiff(olds, news, ["consulAddress", "nomadAddress", "caPem", "expectedClients"]);
   },
   async update(_id: string, _olds: ReadinessInput, news: ReadinessInput) {
     return { outs: news };

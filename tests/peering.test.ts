@@ -350,6 +350,17 @@ describe("ACTIVE wait against a local Consul-like HTTPS server", () => {
     );
   });
 
+  test("a transient server error is retried, then ACTIVE", async () => {
+    api = await startFakeApi({
+      "GET /v1/peering/dc1-default": sequence(
+        { status: 500, body: "rpc error: no leader" },
+        { status: 200, body: { State: "ACTIVE" } },
+      ),
+      "GET /v1/catalog/services": services,
+    });
+    expect((await waitForPeering(input())).state).toBe("ACTIVE");
+  });
+
   test("403 is final", async () => {
     api = await startFakeApi({
       "GET /v1/peering/dc1-default": () => ({

@@ -166,25 +166,13 @@ export class RecordingMonitor extends MockMonitor {
       this.collectSecrets(wireInputs, false);
       const serialized = (await rpc.serializeProperties("", state)) as Record<string, unknown>;
       this.resources.set(urn, { urn, id: result.id ?? null, state: serialized });
-      const rec: RecordedResource = {
-        urn,
-        type,
-        name,
-        parent: req.getParent(),
+      this.record(req, urn, wireInputs, serialized, {
         custom: req.getCustom(),
-        inputs: unwrapSecrets(wireInputs) as Record<string, unknown>,
-        wireInputs,
-        dependencies: req.getDependenciesList(),
-        provider: req.getProvider(),
         deleteBeforeReplace: req.getDeletebeforereplace(),
         replaceOnChanges: req.getReplaceonchangesList(),
         ignoreChanges: req.getIgnorechangesList(),
-        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         protect: req.getProtect(),
-        outputState: serialized,
-      };
-      this.records.push(rec);
-      this.byUrn.set(urn, rec);
+      });
       const response = new resproto.RegisterResourceResponse();
       response.setUrn(urn);
       response.setId(result.id ?? "");
@@ -211,6 +199,43 @@ export class RecordingMonitor extends MockMonitor {
     }
   }
 
+  /** Adds one record; registrations and reads differ only in `extra`. */
+  private record(
+    req: RegisterRequest,
+    urn: string,
+    wireInputs: Record<string, unknown>,
+    outputState: Record<string, unknown>,
+    extra: {
+      custom: boolean;
+      id?: string;
+      deleteBeforeReplace?: boolean;
+      replaceOnChanges?: string[];
+      ignoreChanges?: string[];
+      protect?: boolean;
+    },
+  ): void {
+    const inputs = unwrapSecrets(wireInputs) as Record<string, unknown>;
+    const rec: RecordedResource = {
+      urn,
+      type: req.getType(),
+      name: req.getName(),
+      parent: req.getParent(),
+      custom: extra.custom,
+      inputs: extra.id === undefined ? inputs : { ...inputs, id: extra.id },
+      wireInputs,
+      dependencies: req.getDependenciesList(),
+      provider: req.getProvider(),
+      deleteBeforeReplace: extra.deleteBeforeReplace ?? false,
+      replaceOnChanges: extra.replaceOnChanges ?? [],
+      ignoreChanges: extra.ignoreChanges ?? [],
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      protect: extra.protect ?? false,
+      outputState,
+    };
+    this.records.push(rec);
+    this.byUrn.set(urn, rec);
+  }
+
   /** Reads (StackReference, `get` functions) are recorded like registrations. */
   override async readResource(
     req: RegisterRequest & {
@@ -223,25 +248,17 @@ export class RecordingMonitor extends MockMonitor {
       if (!err && resp) {
         const wireInputs = req.getProperties()?.toJavaScript() ?? {};
         const urn = (resp as { getUrn(): string }).getUrn();
-        const rec: RecordedResource = {
+        // A read carries no replacement options; its id is part of what was asked for.
+        this.record(
+          req,
           urn,
-          type: req.getType(),
-          name: req.getName(),
-          parent: req.getParent(),
-          custom: true,
-          inputs: { ...(unwrapSecrets(wireInputs) as Record<string, unknown>), id: req.getId() },
           wireInputs,
-          dependencies: req.getDependenciesList(),
-          provider: req.getProvider(),
-          deleteBeforeReplace: false,
-          replaceOnChanges: [],
-          ignoreChanges: [],
-          additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-          protect: false,
-          outputState: (this.resources.get(urn)?.state ?? {}) as Record<string, unknown>,
-        };
-        this.records.push(rec);
-        this.byUrn.set(urn, rec);
+          (this.resources.get(urn)?.state ?? {}) as Record<string, unknown>,
+          {
+            custom: true,
+            id: req.getId(),
+          },
+        );
       }
       callback(err ? withDetails(err) : err, resp);
     });
