@@ -33,6 +33,9 @@ describe("test harness", () => {
     expect(graph.parentOf(a)?.type).toBe("pulumi:pulumi:Stack");
     expect(graph.criticalPath().map((r) => r.name)).toEqual(["a", "b", "c"]);
     expect(graph.mermaid()).toContain("-->");
+    // Deterministic whatever the registration order: same graph reversed, same text.
+    const { Graph } = await import("./harness/graph");
+    expect(new Graph([...graph.resources].reverse()).mermaid()).toBe(graph.mermaid());
   });
 
   test("an unmocked invoke fails the run with the token named", async () => {

@@ -101,7 +101,9 @@ export class Graph {
       if (dep.custom) out.set(dep.urn, dep);
       else for (const c of this.descendants(dep.urn)) if (c.custom) out.set(c.urn, c);
     }
-    return [...out.values()].filter((d) => d.urn !== r.urn);
+    return [...out.values()]
+      .filter((d) => d.urn !== r.urn)
+      .sort((a, b) => a.urn.localeCompare(b.urn));
   }
 
   /**
@@ -126,20 +128,26 @@ export class Graph {
       return result;
     };
     let best: RecordedResource[] = [];
-    for (const r of this.customs()) {
+    // URN order makes the tie-break between equally long chains deterministic.
+    for (const r of this.customs().sort((a, b) => a.urn.localeCompare(b.urn))) {
       const chain = longest(r, new Set());
       if (chain.length > best.length) best = chain;
     }
     return best;
   }
 
-  /** A Mermaid flowchart: components as subgraphs, custom resources as nodes, dependency edges. */
+  /**
+   * A Mermaid flowchart: components as subgraphs, custom resources as nodes, dependency
+   * edges. Ordered by URN, never by registration order (which varies with async timing),
+   * so the committed file changes only when the topology does.
+   */
   mermaid(): string {
-    const id = new Map(this.resources.map((r, i) => [r.urn, `r${i}`]));
+    const sorted = [...this.resources].sort((a, b) => a.urn.localeCompare(b.urn));
+    const id = new Map(sorted.map((r, i) => [r.urn, `r${i}`]));
     const short = (t: string) => t.split(":").pop() ?? t;
     const lines = ["flowchart LR"];
     const emit = (parent: string, indent: string) => {
-      for (const r of this.resources.filter((x) => x.parent === parent)) {
+      for (const r of sorted.filter((x) => x.parent === parent)) {
         if (r.custom)
           lines.push(`${indent}${id.get(r.urn)}["${r.name}<br/><small>${short(r.type)}</small>"]`);
         else if (r.type !== "pulumi:pulumi:Stack") {
@@ -150,9 +158,11 @@ export class Graph {
       }
     };
     emit("", "  ");
+    const edges: string[] = [];
     for (const r of this.customs()) {
-      for (const d of this.customDeps(r)) lines.push(`  ${id.get(d.urn)} --> ${id.get(r.urn)}`);
+      for (const d of this.customDeps(r)) edges.push(`  ${id.get(d.urn)} --> ${id.get(r.urn)}`);
     }
+    lines.push(...edges.sort());
     return lines.join("\n");
   }
 }
