@@ -70,13 +70,13 @@ export = async () => {
     .getZonesOutput({ project: cfg.project, region: cfg.region })
     .names.apply(pickZones);
   const group = { datacenter: dc, region: cfg.region, zones, subnetwork: network.subnetwork.id };
-  // VMs boot only after every secret version, secret grant and role binding exists: the
-  // startup script reads the secrets, and cloud auto-join lists instances.
-  const bootAfter = [...secrets.bootDependencies, ...identity.roleBindings];
+  // Each group boots only after the secrets it reads (versions and grants) and its account's
+  // role bindings exist: the startup script reads them, cloud auto-join lists instances.
+  // Neither waits for the other group's.
 
   const servers = new NodeGroup(`${dc}-servers`, {
     ...group,
-    bootAfter,
+    bootAfter: [...secrets.bootDependencies.server, ...identity.roleBindings.servers],
     role: "server",
     machineType: cfg.serverMachineType,
     size: cfg.serverCount,
@@ -96,7 +96,7 @@ export = async () => {
   });
   const clients = new NodeGroup(`${dc}-clients`, {
     ...group,
-    bootAfter,
+    bootAfter: [...secrets.bootDependencies.client, ...identity.roleBindings.clients],
     role: "client",
     machineType: cfg.clientMachineType,
     size: cfg.clientCount,

@@ -26,8 +26,11 @@ export interface ClusterIdentityArgs {
 export class ClusterIdentity extends pulumi.ComponentResource {
   public readonly serverAccount: gcp.serviceaccount.Account;
   public readonly clientAccount: gcp.serviceaccount.Account;
-  /** Project role bindings: VMs need them at boot (cloud auto-join lists instances). */
-  public readonly roleBindings: gcp.projects.IAMMember[] = [];
+  /** Project role bindings per account: VMs need them at boot (cloud auto-join lists instances). */
+  public readonly roleBindings: Record<"servers" | "clients", gcp.projects.IAMMember[]> = {
+    servers: [],
+    clients: [],
+  };
 
   constructor(name: string, args: ClusterIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hashistack:gcp:ClusterIdentity", name, {}, opts);
@@ -42,7 +45,7 @@ export class ClusterIdentity extends pulumi.ComponentResource {
         { parent: this, deleteBeforeReplace: true },
       );
       for (const r of NODE_ROLES) {
-        this.roleBindings.push(
+        this.roleBindings[role].push(
           new gcp.projects.IAMMember(
             `${name}-${role}-${r.split("/")[1]}`,
             {

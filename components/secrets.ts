@@ -39,8 +39,14 @@ export class ClusterSecrets extends pulumi.ComponentResource {
   public readonly consulToken: pulumi.Output<string>;
   /** Nomad bootstrap management token (secret). */
   public readonly nomadToken: pulumi.Output<string>;
-  /** Secret versions and their access grants: VMs must not boot before these exist. */
-  public readonly bootDependencies: pulumi.Resource[] = [];
+  /**
+   * Per role, the versions of the secrets it reads and its access grants: its VMs must not
+   * boot before these exist (and need not wait for the other role's).
+   */
+  public readonly bootDependencies: Record<"server" | "client", pulumi.Resource[]> = {
+    server: [],
+    client: [],
+  };
 
   constructor(name: string, args: ClusterSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hashistack:gcp:ClusterSecrets", name, {}, opts);
@@ -141,12 +147,10 @@ export class ClusterSecrets extends pulumi.ComponentResource {
         },
         { parent: this, deleteBeforeReplace: true },
       );
-      this.bootDependencies.push(
-        new gcp.secretmanager.SecretVersion(
-          `${name}-${id}-version`,
-          { secret: secret.id, secretData: pulumi.secret(value) },
-          child,
-        ),
+      const version = new gcp.secretmanager.SecretVersion(
+        `${name}-${id}-version`,
+        { secret: secret.id, secretData: pulumi.secret(value) },
+        child,
       );
       for (const role of who) {
         const grant = new gcp.secretmanager.SecretIamMember(
@@ -159,7 +163,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
           },
           child,
         );
-        this.bootDependencies.push(grant);
+        this.bootDependencies[role].push(version, grant);
       }
       return secretId;
     };

@@ -204,15 +204,35 @@ describe.each(["dc1", "dc2"])("platform of %s", (stack) => {
     expect(run.graph.get(`${stack}-clients-template`).inputs.disks).toHaveLength(1);
   });
 
-  test("VMs boot only after secret versions, secret grants and role bindings exist", () => {
-    for (const role of ["servers", "clients"]) {
+  test("each group boots after exactly its own secrets, grants and role bindings", () => {
+    for (const role of ["servers", "clients"] as const) {
       const mig = run.graph.get(`${stack}-${role}-group`);
-      for (const dep of [
-        ...run.graph.all("gcp:secretmanager/secretVersion:SecretVersion"),
-        ...run.graph.all("gcp:secretmanager/secretIamMember:SecretIamMember"),
-        ...run.graph.all("gcp:projects/iAMMember:IAMMember"),
-      ]) {
-        expect(run.graph.dependsOn(mig, dep, { direct: true })).toBe(true);
+      const account = `serviceAccount:${stack}-${role}@my-gcp-project-${stack}.iam.gserviceaccount.com`;
+      const grants = run.graph.all("gcp:secretmanager/secretIamMember:SecretIamMember");
+      const ownGrants = grants.filter((g) => g.inputs.member === account);
+      const readSecrets = new Set(ownGrants.map((g) => String(g.inputs.secretId)));
+      // A version is named `<secretId>-version`.
+      const versionOf = (v: RecordedResource) => v.name.replace(/-version$/, "");
+      const versions = run.graph.all("gcp:secretmanager/secretVersion:SecretVersion");
+      const bindings = run.graph.all("gcp:projects/iAMMember:IAMMember");
+      expect(ownGrants.length).toBeGreaterThan(0);
+      for (const g of grants) {
+        expect([g.name, run.graph.dependsOn(mig, g, { direct: true })]).toEqual([
+          g.name,
+          g.inputs.member === account,
+        ]);
+      }
+      for (const v of versions) {
+        expect([v.name, run.graph.dependsOn(mig, v, { direct: true })]).toEqual([
+          v.name,
+          readSecrets.has(versionOf(v)),
+        ]);
+      }
+      for (const b of bindings) {
+        expect([b.name, run.graph.dependsOn(mig, b, { direct: true })]).toEqual([
+          b.name,
+          b.inputs.member === account,
+        ]);
       }
     }
   });
