@@ -74,11 +74,24 @@ export function apiRequest(req: ApiRequest): Promise<ApiResponse> {
         });
       },
     );
-    r.on("timeout", () => r.destroy(new Error(`timed out after ${req.timeoutMs ?? 10_000} ms`)));
+    // Coded like Node's own network errors, so callers can tell "no answer" from a bad answer.
+    r.on("timeout", () =>
+      r.destroy(
+        Object.assign(new Error(`timed out after ${req.timeoutMs ?? 10_000} ms`), {
+          code: "ETIMEDOUT",
+        }),
+      ),
+    );
     r.on("error", reject);
     if (payload !== undefined) r.write(payload);
     r.end();
   });
+}
+
+/** An error's message; also for errors from another realm (jest's VM), where `instanceof Error` fails. */
+export function messageOf(e: unknown): string {
+  const m = (e as { message?: unknown } | null)?.message;
+  return typeof m === "string" ? m : String(e);
 }
 
 /** Node's error codes for a server certificate that fails verification. */
@@ -90,16 +103,67 @@ export function isTlsVerificationError(e: unknown): boolean {
   );
 }
 
+/**
+ * Node's error codes for "nothing answered": refused, reset, timed out, no route. The
+ * server never said anything, so this is about where the caller stands, not about the
+ * request (a DNS name that does not resolve or a bad URL is not in this list).
+ */
+const NO_ANSWER = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EHOSTDOWN",
+  "ENETDOWN",
+  "EPIPE",
+]);
+
+/** True for a network error where the server gave no answer at all (see `NO_ANSWER`). */
+export function isNoAnswerError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" && NO_ANSWER.has(code);
+}
+
+/**
+ * The API did not answer (connection refused, reset, timed out, no route) on the last
+ * attempt. Recognised by `name` (see {@link isUnreachable}), not `instanceof`: Pulumi
+ * serializes each provider with its own copy of this class.
+ */
+export class ApiUnreachableError extends Error {
+  constructor(
+    message: string,
+    /** Node's error code of the last attempt, e.g. `ECONNREFUSED`. */
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = "ApiUnreachableError";
+  }
+}
+
+/** True when `e` is an {@link ApiUnreachableError} (from any serialized copy of it). */
+export function isUnreachable(e: unknown): e is ApiUnreachableError {
+  return (e as { name?: unknown } | null)?.name === "ApiUnreachableError";
+}
+
 /** Retry policy: attempts and exponential backoff from a base delay, capped. */
 export interface RetryPolicy {
   attempts: number;
   baseDelayMs: number;
   maxDelayMs?: number;
+  /**
+   * Retry when nothing answers (default true). False for callers that have an answer of
+   * their own for an unreachable server (a preview's diff): they get an
+   * {@link ApiUnreachableError} after the first such attempt instead of a backoff loop.
+   */
+  retryNoAnswer?: boolean;
 }
 
 /**
  * Calls the API, retrying network errors, 429 and 5xx with exponential backoff. A 4xx is
- * final and becomes an `ApiError` that names the operation and quotes the server.
+ * final and becomes an `ApiError` that names the operation and quotes the server; a TLS
+ * verification failure is final too. When the last attempt got no answer at all, the error
+ * is an {@link ApiUnreachableError}.
  */
 export async function callApi(
   req: ApiRequest,
@@ -107,7 +171,9 @@ export async function callApi(
   policy: RetryPolicy,
 ): Promise<ApiResponse> {
   let last = "";
+  let noAnswer: string | undefined;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
+    noAnswer = undefined;
     try {
       const res = await apiRequest(req);
       if (res.status >= 200 && res.status < 300) return res;
@@ -116,15 +182,24 @@ export async function callApi(
       last = `HTTP ${res.status}: ${said}`;
     } catch (e) {
       if (e instanceof ApiError) throw e;
-      last = e instanceof Error ? e.message : String(e);
+      last = messageOf(e);
       // A certificate that does not verify against our CA will not verify on retry either.
       if (isTlsVerificationError(e))
         throw new Error(`${what}: TLS verification failed against the pinned CA: ${last}`);
+      if (isNoAnswerError(e)) {
+        noAnswer = (e as { code: string }).code;
+        if (policy.retryNoAnswer === false)
+          throw new ApiUnreachableError(
+            `${what}: no answer from ${req.baseUrl}: ${last}`,
+            noAnswer,
+          );
+      }
     }
     if (attempt < policy.attempts) {
       const delay = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), policy.maxDelayMs ?? 30_000);
       await new Promise((r) => setTimeout(r, delay));
     }
   }
-  throw new Error(`${what}: failed after ${policy.attempts} attempts; last: ${last}`);
+  const message = `${what}: failed after ${policy.attempts} attempts; last: ${last}`;
+  throw noAnswer ? new ApiUnreachableError(message, noAnswer) : new Error(message);
 }

@@ -1,11 +1,27 @@
 /**
  * The diff shared by the dynamic providers: which inputs changed, and whether any of those
  * forces a replacement. Every input counts, so an input added later can never be missed by
- * a hand-kept list. Pure and import-free: Pulumi serializes the providers that call it.
+ * a hand-kept list; the engine's internal keys never do (see {@link isInternalKey}). Pure
+ * and import-free: Pulumi serializes the providers that call it.
  */
 
+/**
+ * Keys the engine reserves (`__` prefix). The Node SDK adds `__provider`, the provider's
+ * serialized code, to every dynamic resource's inputs (`@pulumi/pulumi/dynamic/index.js`,
+ * `Resource` constructor) and hands it back in the olds and news of every call
+ * (`cmd/dynamic-provider/index.js`: `check` and `resultIncludingProvider`). The SDK itself
+ * never treats it as a change: its `diff` deliberately takes "no special action if the
+ * provider has changed" (same file, `diff`), its `configure` skips it, and the CLI's diff
+ * display hides every `__` key (`resource.IsInternalPropertyKey` in
+ * `pkg/backend/display/object_diff.go`). Counting it would re-register every Nomad job on
+ * any edit of the provider code, shown in a PR diff as an update with no visible change.
+ */
+export function isInternalKey(key: string): boolean {
+  return key.startsWith("__");
+}
+
 /** JSON with object keys sorted, so equal values compare equal whatever their key order. */
-function canonical(v: unknown): string {
+export function canonical(v: unknown): string {
   const sort = (x: unknown): unknown =>
     Array.isArray(x)
       ? x.map(sort)
@@ -21,13 +37,14 @@ function canonical(v: unknown): string {
 
 /**
  * Input keys whose values differ. Keys undefined in `news` are outputs the resource declares
- * (their values live only in `olds`), not inputs, so they never count.
+ * (their values live only in `olds`), not inputs, so they never count; nor do the engine's
+ * internal keys such as `__provider` ({@link isInternalKey}).
  */
 export function changedInputs(olds: object, news: object): string[] {
   const o = olds as Record<string, unknown>;
   const n = news as Record<string, unknown>;
   return Object.keys(n)
-    .filter((k) => n[k] !== undefined && canonical(o[k]) !== canonical(n[k]))
+    .filter((k) => !isInternalKey(k) && n[k] !== undefined && canonical(o[k]) !== canonical(n[k]))
     .sort();
 }
 

@@ -17,16 +17,40 @@ export interface NomadConnection {
 /** Default retry policy: transient errors (5xx, 429, network) back off up to ~1 minute. */
 export const NOMAD_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 1000, maxDelayMs: 15_000 };
 
+/** How hard one operation tries: its retry policy and the per-request timeout. */
+export interface CallTuning {
+  retry: RetryPolicy;
+  timeoutMs: number;
+}
+
+/** Create, update, delete and refresh: the cluster must answer, so retry for ~1 minute. */
+export const APPLY_CALL: CallTuning = { retry: NOMAD_RETRY, timeoutMs: 30_000 };
+
+/**
+ * A diff (preview): one short try when nothing answers (the previewing machine may be
+ * outside the firewall's operator ranges; the diff then falls back to comparing inputs),
+ * one quick retry of a 5xx/429. Never a backoff loop.
+ */
+export const DIFF_CALL: CallTuning = {
+  retry: { attempts: 2, baseDelayMs: 500, maxDelayMs: 500, retryNoAnswer: false },
+  timeoutMs: 5000,
+};
+
 /** Pulumi's marker for a value not known during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-function req(c: NomadConnection, path: string, extra: Partial<ApiRequest> = {}): ApiRequest {
+function req(
+  c: NomadConnection,
+  path: string,
+  extra: Partial<ApiRequest> = {},
+  tuning: CallTuning = APPLY_CALL,
+): ApiRequest {
   return {
     baseUrl: c.address,
     path,
     caPem: c.caPem,
     token: { header: "X-Nomad-Token", value: c.token },
-    timeoutMs: 30_000,
+    timeoutMs: tuning.timeoutMs,
     ...extra,
   };
 }
@@ -65,14 +89,20 @@ export async function parseJob(
   c: NomadConnection,
   hcl: string,
   vars: Record<string, string>,
+  tuning: CallTuning = APPLY_CALL,
 ): Promise<NomadJob> {
   const res = await callApi(
-    req(c, "/v1/jobs/parse", {
-      method: "POST",
-      body: { JobHCL: hcl, Variables: renderVariables(vars), Canonicalize: true },
-    }),
+    req(
+      c,
+      "/v1/jobs/parse",
+      {
+        method: "POST",
+        body: { JobHCL: hcl, Variables: renderVariables(vars), Canonicalize: true },
+      },
+      tuning,
+    ),
     "parse jobspec",
-    NOMAD_RETRY,
+    tuning.retry,
   );
   const job = res.body as NomadJob;
   if (!job || typeof job.ID !== "string")
@@ -85,14 +115,20 @@ function nsQuery(job: NomadJob): string {
 }
 
 /** `/v1/job/:id/plan` with diff: "None" when the registered job already matches. */
-export async function planJob(c: NomadConnection, job: NomadJob): Promise<string> {
+export async function planJob(
+  c: NomadConnection,
+  job: NomadJob,
+  tuning: CallTuning = APPLY_CALL,
+): Promise<string> {
   const res = await callApi(
-    req(c, `/v1/job/${encodeURIComponent(job.ID)}/plan?${nsQuery(job)}`, {
-      method: "POST",
-      body: { Job: job, Diff: true },
-    }),
+    req(
+      c,
+      `/v1/job/${encodeURIComponent(job.ID)}/plan?${nsQuery(job)}`,
+      { method: "POST", body: { Job: job, Diff: true } },
+      tuning,
+    ),
     `plan job ${job.ID}`,
-    NOMAD_RETRY,
+    tuning.retry,
   );
   const diff = (res.body as { Diff?: { Type?: string } }).Diff;
   return diff?.Type ?? "Added";
@@ -116,22 +152,80 @@ export async function registerJob(
   return Number((res.body as { JobModifyIndex?: number }).JobModifyIndex ?? 0);
 }
 
-/** Deregisters and purges a job; an already-missing job is fine. */
-export async function purgeJob(c: NomadConnection, id: string, namespace: string): Promise<void> {
+/** Resolves to undefined when the API answered 404 (the object does not exist). */
+async function unless404<T>(p: Promise<T>): Promise<T | undefined> {
   try {
-    await callApi(
-      req(
-        c,
-        `/v1/job/${encodeURIComponent(id)}?purge=true&namespace=${encodeURIComponent(namespace)}`,
-        { method: "DELETE" },
-      ),
-      `purge job ${id}`,
-      NOMAD_RETRY,
-    );
+    return await p;
   } catch (e) {
-    if ((e as { status?: number }).status === 404) return;
+    if ((e as { status?: number }).status === 404) return undefined;
     throw e;
   }
+}
+
+function jobPath(id: string, namespace: string, suffix = "", query = ""): string {
+  return `/v1/job/${encodeURIComponent(id)}${suffix}?${query}namespace=${encodeURIComponent(namespace)}`;
+}
+
+/** Deregisters and purges a job; an already-missing job is fine. */
+export async function purgeJob(c: NomadConnection, id: string, namespace: string): Promise<void> {
+  await unless404(
+    callApi(
+      req(c, jobPath(id, namespace, "", "purge=true&"), { method: "DELETE" }),
+      `purge job ${id}`,
+      NOMAD_RETRY,
+    ),
+  );
+}
+
+/** The fields of a registered job (`GET /v1/job/:id`) the providers read. */
+export interface LiveJob {
+  ID: string;
+  Namespace?: string;
+  /** Set by `nomad job stop` without `-purge`: allocations stopped, the job kept. */
+  Stop?: boolean;
+  /** Raft index of the job's last *specification* change (a stop is one too). */
+  JobModifyIndex?: number;
+}
+
+/** `GET /v1/job/:id`: the registered job, or undefined when Nomad has none (purged). */
+export async function readJob(
+  c: NomadConnection,
+  id: string,
+  namespace: string,
+): Promise<LiveJob | undefined> {
+  const res = await unless404(
+    callApi(req(c, jobPath(id, namespace)), `read job ${id}`, NOMAD_RETRY),
+  );
+  return res?.body as LiveJob | undefined;
+}
+
+/** A deployment as Nomad reports it (the fields read here). */
+export interface Deployment {
+  ID?: string;
+  Status?: string;
+  StatusDescription?: string;
+  JobModifyIndex?: number;
+}
+
+/** `GET /v1/job/:id/deployment`: the job's latest deployment, undefined when it has none. */
+export async function latestDeployment(
+  c: NomadConnection,
+  id: string,
+  namespace: string,
+): Promise<Deployment | undefined> {
+  const res = await callApi(
+    req(c, jobPath(id, namespace, "/deployment")),
+    `read deployment of ${id}`,
+    NOMAD_RETRY,
+  );
+  const d = res.body as Deployment | null | undefined;
+  return d && d.ID ? d : undefined;
+}
+
+/** A terminal failure of a deployment, as the error text the providers report, else undefined. */
+export function deploymentFailure(id: string, d: Deployment | undefined): string | undefined {
+  if (!d || (d.Status !== "failed" && d.Status !== "cancelled")) return undefined;
+  return `job ${id}: deployment ${d.ID} ${d.Status}: ${d.StatusDescription ?? ""}`;
 }
 
 /**
@@ -148,23 +242,12 @@ export async function waitForDeployment(
   const deadline = Date.now() + timeoutSeconds * 1000;
   let last = "no deployment yet";
   for (;;) {
-    const res = await callApi(
-      req(c, `/v1/job/${encodeURIComponent(job.ID)}/deployment?${nsQuery(job)}`),
-      `read deployment of ${job.ID}`,
-      NOMAD_RETRY,
-    );
-    const d = res.body as {
-      ID?: string;
-      Status?: string;
-      StatusDescription?: string;
-      JobModifyIndex?: number;
-    } | null;
-    if (d && d.ID && (d.JobModifyIndex ?? jobModifyIndex) >= jobModifyIndex) {
+    const d = await latestDeployment(c, job.ID, job.Namespace ?? "default");
+    if (d && (d.JobModifyIndex ?? jobModifyIndex) >= jobModifyIndex) {
       last = `${d.Status}: ${d.StatusDescription ?? ""}`;
-      if (d.Status === "successful") return d.ID;
-      if (d.Status === "failed" || d.Status === "cancelled") {
-        throw new Error(`job ${job.ID}: deployment ${d.ID} ${last}`);
-      }
+      if (d.Status === "successful") return d.ID as string;
+      const failed = deploymentFailure(job.ID, d);
+      if (failed) throw new Error(failed);
     }
     if (Date.now() + pollMs > deadline)
       throw new Error(
@@ -192,14 +275,26 @@ export async function upsertNamespace(
 
 /** Deletes a namespace; a missing one is fine. */
 export async function deleteNamespace(c: NomadConnection, name: string): Promise<void> {
-  try {
-    await callApi(
+  await unless404(
+    callApi(
       req(c, `/v1/namespace/${encodeURIComponent(name)}`, { method: "DELETE" }),
       `delete namespace ${name}`,
       NOMAD_RETRY,
-    );
-  } catch (e) {
-    if ((e as { status?: number }).status === 404) return;
-    throw e;
-  }
+    ),
+  );
+}
+
+/** `GET /v1/namespace/:name` (the fields read here), undefined when it does not exist. */
+export async function readNamespace(
+  c: NomadConnection,
+  name: string,
+): Promise<{ Name: string; Description?: string } | undefined> {
+  const res = await unless404(
+    callApi(
+      req(c, `/v1/namespace/${encodeURIComponent(name)}`),
+      `read namespace ${name}`,
+      NOMAD_RETRY,
+    ),
+  );
+  return res?.body as { Name: string; Description?: string } | undefined;
 }

@@ -1,21 +1,26 @@
 /**
  * Nomad jobs as Pulumi resources, through a small dynamic provider over Nomad's HTTP API
  * (`@pulumi/nomad` cannot be installed here). Create parses the HCL2 jobspec with its
- * variables, registers it and optionally waits for a healthy deployment; diff compares
- * inputs and, when they differ, asks Nomad's planner whether the job really changes
- * (comments and formatting are not changes); delete purges. Credentials are secret inputs.
+ * variables, registers it and optionally waits for a healthy deployment; a rollout that
+ * fails after registering is recorded as partial state, so the job stays visibly out of
+ * date and destroy still purges it. Read (refresh) reports a purged job as gone and a
+ * stopped, re-registered or failed one as drift. Diff compares inputs and, when the spec
+ * differs, asks Nomad (see nomadJobDiff.ts), falling back to inputs when Nomad cannot be
+ * reached from a preview. Delete purges. Credentials are secret inputs.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { messageOf } from "./apiClient";
 import {
   NomadConnection,
-  UNKNOWN,
+  latestDeployment,
   parseJob,
-  planJob,
   purgeJob,
+  readJob,
   registerJob,
   waitForDeployment,
 } from "./nomadApi";
-import { changedInputs } from "./dynamicDiff";
+import { JobState, decideJobDiff, jobDrift } from "./nomadJobDiff";
+import { partialFailure, previewNote } from "./dynamicResult";
 
 /** A Nomad connection as resource arguments: values may come from other resources. */
 export interface NomadConnectionArgs {
@@ -40,32 +45,47 @@ export interface NomadJobInputs extends NomadConnection {
   timeoutSeconds: number;
 }
 
-/** Provider outputs. */
-export interface NomadJobOutputs extends NomadJobInputs {
-  jobId: string;
-  namespace: string;
-  jobModifyIndex: number;
-  deploymentId: string;
+/** Provider outputs: the inputs plus what Nomad said (create, update and read alike). */
+export interface NomadJobOutputs extends NomadJobInputs, JobState {
+  drift: string;
 }
 
 async function apply(inputs: NomadJobInputs): Promise<NomadJobOutputs> {
   const job = await parseJob(inputs, inputs.jobspec, inputs.variables);
-  const index = await registerJob(inputs, job, inputs.jobspec, inputs.variables);
-  const deploymentId = inputs.waitHealthy
-    ? await waitForDeployment(inputs, job, index, inputs.timeoutSeconds)
-    : "";
-  return {
+  const registered = await registerJob(inputs, job, inputs.jobspec, inputs.variables);
+  const namespace = job.Namespace ?? "default";
+  const outs: NomadJobOutputs = {
     ...inputs,
     jobId: job.ID,
-    namespace: job.Namespace ?? "default",
-    jobModifyIndex: index,
-    deploymentId,
+    namespace,
+    jobModifyIndex: registered,
+    deploymentId: "",
+    drift: "",
   };
-}
-
-/** True when any variable is still unknown (preview of values computed by other resources). */
-export function hasUnknown(vars: Record<string, string>): boolean {
-  return Object.values(vars).some((v) => v === UNKNOWN);
+  try {
+    // For an unchanged spec Nomad answers the job's ModifyIndex, not its JobModifyIndex
+    // (nomad/job_endpoint.go, Register: "if !specChanged"), and a deployment carries the
+    // latter: read the job back so the wait and `read` compare like with like.
+    outs.jobModifyIndex = (await readJob(inputs, job.ID, namespace))?.JobModifyIndex ?? registered;
+    if (inputs.waitHealthy)
+      outs.deploymentId = await waitForDeployment(
+        inputs,
+        job,
+        outs.jobModifyIndex,
+        inputs.timeoutSeconds,
+      );
+    return outs;
+  } catch (e) {
+    // Registered but not healthy: recorded with the reason, so the next `up` shows it and
+    // retries, and `destroy` still purges it (see partialFailure).
+    const reason = messageOf(e);
+    throw partialFailure(
+      reason,
+      `${job.ID}@${namespace}`,
+      { ...outs, drift: `rollout failed: ${reason}` },
+      inputs,
+    );
+  }
 }
 
 /** The dynamic provider. */
@@ -75,23 +95,28 @@ export const nomadJobProvider: pulumi.dynamic.ResourceProvider = {
     return { id: `${outs.jobId}@${outs.namespace}`, outs };
   },
 
-  async diff(_id: string, olds: NomadJobOutputs, news: NomadJobInputs) {
-    const changed = changedInputs(olds, news);
-    const specChanged = changed.includes("jobspec") || changed.includes("variables");
-    // Connection or wait options alone re-apply nothing in Nomad, but are recorded.
-    const otherChanged = changed.some((k) => k !== "jobspec" && k !== "variables");
-    if (!specChanged) return { changes: otherChanged, replaces: [] };
-    // A variable computed elsewhere is unknown during preview: the job will change, and the
-    // other variables stay as they are (nothing is blanked).
-    if (hasUnknown(news.variables) || news.jobspec === UNKNOWN)
-      return { changes: true, replaces: [] };
-    const job = await parseJob(news, news.jobspec, news.variables);
-    // A new ID or namespace is a different job: replace, deleting the old one first.
-    const replaces =
-      job.ID !== olds.jobId || (job.Namespace ?? "default") !== olds.namespace ? ["jobspec"] : [];
-    if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: true };
-    const planned = await planJob(news, job);
-    return { changes: planned !== "None" || otherChanged, replaces: [] };
+  /**
+   * Refresh. A purged job reads as gone: the SDK passes `id` through as the ReadResponse's
+   * ID (`cmd/dynamic-provider/index.js`, `read`), and the engine treats a blank ID as
+   * deleted ("If the ID is blank treat this as a delete", `RefreshStep.Apply` in
+   * `pkg/resource/deploy/step.go`), so the next `up` creates it again. Otherwise the
+   * recorded state comes back unchanged but for `drift`: the engine diffs refreshed state
+   * against the inputs with this provider's own diff (same function), so an unchanged job
+   * shows no change.
+   */
+  async read(id: string, props: NomadJobOutputs) {
+    const live = await readJob(props, props.jobId, props.namespace);
+    if (!live) return { id: "" };
+    const deployment = props.waitHealthy
+      ? await latestDeployment(props, props.jobId, props.namespace)
+      : undefined;
+    return { id, props: { ...props, drift: jobDrift(props, live, deployment) } };
+  },
+
+  async diff(id: string, olds: NomadJobOutputs, news: NomadJobInputs) {
+    const { result, note } = await decideJobDiff(olds, news as NomadJobOutputs);
+    if (note) previewNote(`hashistack:NomadJob ${id}`, note);
+    return result;
   },
 
   async update(_id: string, _olds: NomadJobOutputs, news: NomadJobInputs) {
@@ -121,6 +146,8 @@ export class NomadJob extends pulumi.dynamic.Resource {
   declare public readonly jobId: pulumi.Output<string>;
   declare public readonly namespace: pulumi.Output<string>;
   declare public readonly deploymentId: pulumi.Output<string>;
+  /** Why Nomad does not run what this resource registered; "" when it does. */
+  declare public readonly drift: pulumi.Output<string>;
 
   constructor(name: string, args: NomadJobArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -135,6 +162,7 @@ export class NomadJob extends pulumi.dynamic.Resource {
         jobId: undefined,
         namespace: undefined,
         deploymentId: undefined,
+        drift: undefined,
       },
       { ...opts, deleteBeforeReplace: true, additionalSecretOutputs: ["token"] },
       "hashistack",

@@ -26,6 +26,10 @@ function nomadRoutes(over: Record<string, Route> = {}): Record<string, Route> {
       };
     },
     "POST /v1/jobs": () => ({ status: 200, body: { EvalID: "e1", JobModifyIndex: ++index } }),
+    "GET /v1/job/mesh-gateway": () => ({
+      status: 200,
+      body: { ID: "mesh-gateway", Namespace: "default", Stop: false, JobModifyIndex: index },
+    }),
     "GET /v1/job/mesh-gateway/deployment": () => ({
       status: 200,
       body: { ID: "d1", Status: "successful", JobModifyIndex: index },
@@ -50,7 +54,7 @@ describe("Nomad job provider against a local Nomad-like HTTPS server", () => {
   });
   afterEach(async () => api.close());
 
-  test("create parses with the variables, registers with the submission, waits for a healthy deployment", async () => {
+  test("create parses with the variables, registers with the submission, reads the job's spec index, waits for a healthy deployment", async () => {
     api = await startFakeApi(nomadRoutes());
     const res = await nomadJobProvider.create(inputs());
     expect(res.id).toBe("mesh-gateway@default");
@@ -63,6 +67,8 @@ describe("Nomad job provider against a local Nomad-like HTTPS server", () => {
     expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       "POST /v1/jobs/parse",
       "POST /v1/jobs?namespace=default",
+      // Register answers ModifyIndex for an unchanged spec; the wait needs JobModifyIndex.
+      "GET /v1/job/mesh-gateway?namespace=default",
       "GET /v1/job/mesh-gateway/deployment?namespace=default",
     ]);
     expect(api.requests.every((r) => r.token === TOKEN)).toBe(true);

@@ -109,7 +109,10 @@ export interface FakeApi {
   close(): Promise<void>;
 }
 
-/** Starts an HTTPS server on 127.0.0.1 with the given routes ("GET /v1/status/leader"). */
+/**
+ * Starts an HTTPS server on 127.0.0.1 with the given routes ("GET /v1/status/leader"); a
+ * route keyed "*" answers every request no other route matches.
+ */
 export async function startFakeApi(
   routes: Record<string, Route>,
   tls = tlsFixtures().good,
@@ -127,7 +130,7 @@ export async function startFakeApi(
         path: url.pathname + url.search,
         ...(token ? { token } : {}),
       });
-      const route = routes[`${req.method} ${url.pathname}`];
+      const route = routes[`${req.method} ${url.pathname}`] ?? routes["*"];
       const out = route
         ? route({
             method: req.method ?? "GET",

@@ -1,0 +1,211 @@
+/**
+ * Preview from a machine that cannot reach the cluster (a GitHub-hosted runner outside
+ * `operatorCidrs`): the job diff falls back to comparing inputs, with a note, after one
+ * short try; real misconfiguration (a certificate from another CA, a 4xx) still fails.
+ */
+import * as net from "net";
+import { AddressInfo } from "net";
+import { ApiError, ApiUnreachableError, callApi, isUnreachable } from "../components/apiClient";
+import { DIFF_CALL, UNKNOWN } from "../components/nomadApi";
+import { NomadJobOutputs, nomadJobProvider } from "../components/nomadJob";
+import { decideJobDiff } from "../components/nomadJobDiff";
+import { startFakeApi, tlsFixtures } from "./harness/fakeApi";
+import { FakeNomad, startFakeNomad } from "./harness/fakeNomad";
+
+const TOKEN = "66666666-7777-4888-8999-000000000000";
+const HCL = 'job "mesh-gateway" {\n  group "g" {}\n}\n';
+const ID = "mesh-gateway@default";
+const FALLBACK =
+  "the jobspec or its variables differ from the recorded state, so this shows as an update; " +
+  "Nomad's planner may find nothing to change, and a new job ID or namespace (a replacement) " +
+  "cannot be seen from here";
+
+/** A state recorded earlier by a real create, and new inputs that edit a variable. */
+async function recorded(): Promise<{ outs: NomadJobOutputs; edit: NomadJobOutputs }> {
+  const nomad: FakeNomad = await startFakeNomad();
+  try {
+    const outs = (
+      await nomadJobProvider.create({
+        address: nomad.api.url,
+        caPem: tlsFixtures().good.caPem,
+        token: TOKEN,
+        jobspec: HCL,
+        variables: { datacenter: "dc1", wan_address: "203.0.113.9" },
+        waitHealthy: true,
+        timeoutSeconds: 5,
+      })
+    ).outs as NomadJobOutputs;
+    return {
+      outs,
+      edit: { ...outs, variables: { ...outs.variables, wan_address: "203.0.113.10" } },
+    };
+  } finally {
+    await nomad.api.close();
+  }
+}
+
+/** A TCP listener that accepts and then holds or resets every connection; counts them. */
+async function silentServer(mode: "hold" | "reset") {
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((s) => {
+    sockets.push(s);
+    if (mode === "reset") s.resetAndDestroy();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => sockets.length,
+    close: () => {
+      sockets.forEach((s) => s.destroy());
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** A port on 127.0.0.1 that nothing listens on (connection refused). */
+async function closedPort(): Promise<string> {
+  const s = await silentServer("hold");
+  const url = s.url;
+  await s.close();
+  return url;
+}
+
+let notes: string[];
+beforeEach(() => {
+  notes = [];
+  jest.spyOn(console, "error").mockImplementation((line: string) => void notes.push(line));
+});
+afterEach(() => jest.restoreAllMocks());
+
+describe("the job diff when the cluster cannot be asked", () => {
+  test("unknown connection values (preview): inputs only, with a note, no request", async () => {
+    const { outs, edit } = await recorded();
+    const diff = await nomadJobProvider.diff!(ID, outs, { ...edit, address: UNKNOWN });
+    expect(diff).toEqual({ changes: true, replaces: [] });
+    expect(notes).toEqual([
+      `note: hashistack:NomadJob ${ID}: preview compared inputs only (the Nomad address is ` +
+        `not known yet): ${FALLBACK}`,
+    ]);
+  });
+
+  test("connection refused: one try, inputs only, with a note naming the address", async () => {
+    const { outs, edit } = await recorded();
+    const address = await closedPort();
+    const diff = await nomadJobProvider.diff!(ID, { ...outs, address }, { ...edit, address });
+    expect(diff).toEqual({ changes: true, replaces: [] });
+    expect(notes).toEqual([
+      `note: hashistack:NomadJob ${ID}: preview compared inputs only (Nomad at ${address} did ` +
+        `not answer from this machine: ECONNREFUSED): ${FALLBACK}`,
+    ]);
+    // Unchanged inputs never ask Nomad: no change, no note.
+    notes.length = 0;
+    expect(await nomadJobProvider.diff!(ID, { ...outs, address }, { ...outs, address })).toEqual({
+      changes: false,
+      replaces: [],
+    });
+    expect(notes).toEqual([]);
+  });
+
+  test.each([
+    ["accepts and never answers (dropped by a firewall on the way back)", "hold", "ETIMEDOUT"],
+    ["resets the connection", "reset", "ECONNRESET"],
+  ] as const)(
+    "a control plane that %s: a single connection, then inputs only",
+    async (_, mode, code) => {
+      const { outs, edit } = await recorded();
+      const server = await silentServer(mode);
+      try {
+        const quick = { ...DIFF_CALL, timeoutMs: 300 };
+        const verdict = await decideJobDiff(
+          { ...outs, address: server.url },
+          { ...edit, address: server.url },
+          quick,
+        );
+        expect(verdict.result).toEqual({ changes: true, replaces: [] });
+        expect(verdict.note).toContain(`did not answer from this machine: ${code}`);
+        expect(server.connections()).toBe(1);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+});
+
+describe("real misconfiguration still fails the diff", () => {
+  test("a server certificate from another CA", async () => {
+    const { outs, edit } = await recorded();
+    const nomad = await startFakeNomad();
+    try {
+      const bad = { ...edit, address: nomad.api.url, caPem: tlsFixtures().otherCaPem };
+      await expect(
+        nomadJobProvider.diff!(ID, { ...outs, address: nomad.api.url }, bad),
+      ).rejects.toThrow(/^parse jobspec: TLS verification failed against the pinned CA: /);
+      expect(notes).toEqual([]);
+    } finally {
+      await nomad.api.close();
+    }
+  });
+
+  test("a 403 and a jobspec Nomad rejects are errors, not fallbacks", async () => {
+    const { outs, edit } = await recorded();
+    const api = await startFakeApi({
+      "POST /v1/jobs/parse": () => ({ status: 403, body: "Permission denied" }),
+    });
+    try {
+      const err = await nomadJobProvider.diff!(
+        ID,
+        { ...outs, address: api.url },
+        { ...edit, address: api.url },
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApiError);
+      expect((err as Error).message).toBe("parse jobspec: HTTP 403: Permission denied");
+    } finally {
+      await api.close();
+    }
+    const nomad = await startFakeNomad();
+    try {
+      const broken = { ...edit, address: nomad.api.url, jobspec: "!syntax-error" };
+      await expect(
+        nomadJobProvider.diff!(ID, { ...outs, address: nomad.api.url }, broken),
+      ).rejects.toThrow(
+        "parse jobspec: HTTP 400: input.hcl:1,1-2: Argument or block definition required",
+      );
+    } finally {
+      await nomad.api.close();
+    }
+  });
+
+  test("a 5xx during a diff is retried once, not in a loop", async () => {
+    const { outs, edit } = await recorded();
+    const api = await startFakeApi({
+      "POST /v1/jobs/parse": () => ({ status: 500, body: "No cluster leader" }),
+    });
+    try {
+      await expect(
+        nomadJobProvider.diff!(ID, { ...outs, address: api.url }, { ...edit, address: api.url }),
+      ).rejects.toThrow(
+        "parse jobspec: failed after 2 attempts; last: HTTP 500: No cluster leader",
+      );
+      expect(api.requests).toHaveLength(2);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe("callApi outside a diff", () => {
+  test("create, update and refresh keep retrying when nothing answers, then say so", async () => {
+    const address = await closedPort();
+    const err = await callApi(
+      { baseUrl: address, path: "/v1/jobs", caPem: tlsFixtures().good.caPem },
+      "register job web",
+      { attempts: 2, baseDelayMs: 10 },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiUnreachableError);
+    expect(isUnreachable(err)).toBe(true);
+    expect((err as ApiUnreachableError).code).toBe("ECONNREFUSED");
+    expect((err as Error).message).toMatch(
+      /^register job web: failed after 2 attempts; last: connect ECONNREFUSED 127\.0\.0\.1:\d+$/,
+    );
+  });
+});
