@@ -106,9 +106,11 @@ export function isTlsVerificationError(e: unknown): boolean {
 /**
  * Node's error codes for "nothing answered": refused, reset, timed out, no route. The
  * server never said anything, so this is about where the caller stands, not about the
- * request (a DNS name that does not resolve or a bad URL is not in this list).
+ * request (a DNS name that does not resolve or a bad URL is not in this list). An array, not
+ * a Set: Pulumi's closure serialization copies a Set's properties but not its contents, and
+ * the copy throws "Set.prototype.has called on incompatible receiver" inside the plugin.
  */
-const NO_ANSWER = new Set([
+const NO_ANSWER = [
   "ECONNREFUSED",
   "ECONNRESET",
   "ETIMEDOUT",
@@ -117,12 +119,12 @@ const NO_ANSWER = new Set([
   "EHOSTDOWN",
   "ENETDOWN",
   "EPIPE",
-]);
+];
 
 /** True for a network error where the server gave no answer at all (see `NO_ANSWER`). */
 export function isNoAnswerError(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === "string" && NO_ANSWER.has(code);
+  return typeof code === "string" && NO_ANSWER.includes(code);
 }
 
 /**

@@ -1,0 +1,99 @@
+/**
+ * The Nomad job provider inside the SDK's real dynamic-provider plugin, called over gRPC
+ * as the engine calls it (see harness/dynamicProviderHost.ts): what the engine receives for
+ * a provider-code-only change, a purged job, a failed rollout (partial state), and a
+ * preview that cannot reach Nomad (the note on the plugin's stderr).
+ */
+import { NomadJobInputs, nomadJobProvider } from "../components/nomadJob";
+import { DynamicProviderHost, startDynamicProviderHost } from "./harness/dynamicProviderHost";
+import { tlsFixtures } from "./harness/fakeApi";
+import { FakeNomad, startFakeNomad } from "./harness/fakeNomad";
+
+const TOKEN = "66666666-7777-4888-8999-000000000000";
+const HCL = 'job "mesh-gateway" {\n  group "g" {}\n}\n';
+const ID = "mesh-gateway@default";
+
+let host: DynamicProviderHost;
+let nomad: FakeNomad;
+beforeAll(async () => {
+  host = await startDynamicProviderHost(nomadJobProvider);
+}, 60_000);
+afterAll(async () => host.close());
+beforeEach(async () => {
+  nomad = await startFakeNomad();
+});
+afterEach(async () => nomad.api.close());
+
+const inputs = (over: Partial<NomadJobInputs> = {}): NomadJobInputs => ({
+  address: nomad.api.url,
+  caPem: tlsFixtures().good.caPem,
+  token: TOKEN,
+  jobspec: HCL,
+  variables: { datacenter: "dc1", wan_address: "203.0.113.9" },
+  waitHealthy: true,
+  timeoutSeconds: 5,
+  ...over,
+});
+
+test("create returns the outputs with __provider added by the SDK", async () => {
+  const res = await host.create(inputs());
+  expect(res.id).toBe(ID);
+  expect(res.properties).toMatchObject({ jobId: "mesh-gateway", drift: "", __provider: host.code });
+});
+
+test("recorded state from older provider code: no change (DIFF_NONE), no request to Nomad", async () => {
+  const { properties } = await host.create(inputs());
+  const before = nomad.api.requests.length;
+  const olds = { ...properties, __provider: `${host.code}\n// an older build of the provider` };
+  expect(await host.diff(ID, olds, inputs())).toBe("none");
+  expect(await host.diff(ID, olds, inputs({ timeoutSeconds: 600 }))).toBe("some");
+  expect(nomad.api.requests.length).toBe(before);
+});
+
+test("a purged job: the SDK answers the engine's Read with a blank ID (gone)", async () => {
+  const { properties } = await host.create(inputs());
+  nomad.stop("mesh-gateway", true);
+  expect((await host.read(ID, properties)).id).toBe("");
+  // A live one comes back with its ID and the SDK keeps __provider in the state.
+  nomad.stop("mesh-gateway", true);
+  const again = await host.create(inputs());
+  expect(await host.read(ID, again.properties)).toEqual({ id: ID, properties: again.properties });
+});
+
+test("a failed rollout reaches the engine as partial state that keeps __provider, so destroy works", async () => {
+  const { properties } = await host.create(inputs());
+  nomad.nextDeployment = { Status: "failed", StatusDescription: "Failed due to progress deadline" };
+  const news = inputs({ variables: { datacenter: "dc1", wan_address: "203.0.113.10" } });
+  const failure = await host.initFailure(() => host.update(ID, properties, news));
+  const reason = "job mesh-gateway: deployment d103 failed: Failed due to progress deadline";
+  expect(failure).toMatchObject({ message: reason, id: ID, reasons: [reason] });
+  expect(failure.properties).toMatchObject({
+    drift: `rollout failed: ${reason}`,
+    jobModifyIndex: 103,
+    __provider: host.code,
+  });
+  // The engine records these outputs; the next up's diff (olds = them) shows a change.
+  expect(await host.diff(ID, failure.properties, news)).toBe("some");
+  // Delete loads the provider from the recorded outputs (getProvider(props)): without
+  // __provider there it could not run at all.
+  const withoutCode = Object.fromEntries(
+    Object.entries(failure.properties).filter(([k]) => k !== "__provider"),
+  );
+  await expect(host.delete(ID, withoutCode)).rejects.toThrow(/^2 UNKNOWN: /);
+  expect(nomad.jobs.has("default/mesh-gateway")).toBe(true);
+  await host.delete(ID, failure.properties);
+  expect(nomad.jobs.has("default/mesh-gateway")).toBe(false);
+});
+
+test("a preview that cannot reach Nomad: a change, and the note on the plugin's stderr", async () => {
+  const { properties } = await host.create(inputs());
+  const address = nomad.api.url;
+  await nomad.api.close();
+  nomad = await startFakeNomad(); // afterEach closes this one; the old port stays closed
+  const news = inputs({ address, variables: { datacenter: "dc1", wan_address: "203.0.113.10" } });
+  expect(await host.diff(ID, properties, news)).toBe("some");
+  expect(host.stderr()).toContain(
+    `note: hashistack:NomadJob ${ID}: preview compared inputs only (Nomad at ${address} did ` +
+      "not answer from this machine: ECONNREFUSED)",
+  );
+});
