@@ -180,7 +180,20 @@ suite(`acceptance on GCP${reason ? ` (skipped: ${reason})` : ""}`, () => {
     "a second preview has no changes (after restoring the backends)",
     async () => {
       const stack = stacks[0] as Stack;
-      await stack.up({ onOutput: (x) => process.stdout.write(x) });
+      // As the README's drill: the refresh finds demo-backends purged, the update re-creates it.
+      await stack.up({ refresh: true, onOutput: (x) => process.stdout.write(x) });
+      const dc1 = `acc-${id}-dc1`;
+      const job = await callApi(
+        {
+          baseUrl: o(dc1, "nomadUrl"),
+          path: "/v1/job/demo-backends",
+          caPem: o(dc1, "caCertPem"),
+          token: { header: "X-Nomad-Token", value: o(dc1, "nomadToken") },
+        },
+        "read demo-backends",
+        { attempts: 3, baseDelayMs: 2000 },
+      );
+      expect((job.body as { Stop?: boolean }).Stop).toBe(false);
       for (const s of stacks) {
         const preview = await s.preview();
         const changes = Object.entries(preview.changeSummary).filter(
