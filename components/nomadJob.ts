@@ -11,7 +11,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { messageOf } from "./apiClient";
 import {
-  NomadConnection,
   latestDeployment,
   parseJob,
   purgeJob,
@@ -19,7 +18,7 @@ import {
   registerJob,
   waitForDeployment,
 } from "./nomadApi";
-import { JobState, decideJobDiff, jobDrift } from "./nomadJobDiff";
+import { JobInputs, JobState, decideJobDiff, jobDrift } from "./nomadJobDiff";
 import { partialFailure, previewNote } from "./dynamicResult";
 
 /** A Nomad connection as resource arguments: values may come from other resources. */
@@ -35,18 +34,10 @@ export function connectionProps(c: NomadConnectionArgs): NomadConnectionArgs {
 }
 
 /** Provider inputs (all resolved). */
-export interface NomadJobInputs extends NomadConnection {
-  /** HCL2 jobspec text. */
-  jobspec: string;
-  /** HCL2 variables, strings. */
-  variables: Record<string, string>;
-  /** Wait for a successful deployment on create/update. */
-  waitHealthy: boolean;
-  timeoutSeconds: number;
-}
+export type NomadJobInputs = JobInputs;
 
 /** Provider outputs: the inputs plus what Nomad said (create, update and read alike). */
-export interface NomadJobOutputs extends NomadJobInputs, JobState {
+export interface NomadJobOutputs extends JobState {
   drift: string;
 }
 
@@ -114,7 +105,7 @@ export const nomadJobProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(id: string, olds: NomadJobOutputs, news: NomadJobInputs) {
-    const { result, note } = await decideJobDiff(olds, news as NomadJobOutputs);
+    const { result, note } = await decideJobDiff(olds, news);
     if (note) previewNote(`hashistack:NomadJob ${id}`, note);
     return result;
   },

@@ -18,12 +18,19 @@ import {
   planJob,
 } from "./nomadApi";
 
-/** What the job provider records (its inputs and these outputs); see nomadJob.ts. */
-export interface JobState extends NomadConnection {
+/** The job provider's inputs (all resolved, or Pulumi's unknown marker during preview). */
+export interface JobInputs extends NomadConnection {
+  /** HCL2 jobspec text. */
   jobspec: string;
+  /** HCL2 variables, strings. */
   variables: Record<string, string>;
+  /** Wait for a successful deployment on create/update. */
   waitHealthy: boolean;
   timeoutSeconds: number;
+}
+
+/** What the job provider records: its inputs and what Nomad said (see nomadJob.ts). */
+export interface JobState extends JobInputs {
   jobId: string;
   namespace: string;
   /** The job's JobModifyIndex right after Pulumi registered it. */
@@ -32,6 +39,7 @@ export interface JobState extends NomadConnection {
   /**
    * Why Nomad does not run what Pulumi registered ("" when it does): a failed rollout, a
    * stop, a registration from outside. Non-empty means the next `up` re-registers the job.
+   * Absent in state written before it existed.
    */
   drift?: string;
 }
@@ -74,7 +82,7 @@ function keyOf(job: NomadJob): string {
  */
 export async function decideJobDiff(
   olds: JobState,
-  news: JobState,
+  news: JobInputs,
   tuning: CallTuning = DIFF_CALL,
 ): Promise<DiffVerdict> {
   const changed = changedInputs(olds, news);

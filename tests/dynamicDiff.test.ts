@@ -20,6 +20,18 @@ describe("dynamic provider diff", () => {
     expect(changedInputs(olds, news)).toEqual(["addedLater", "vars"]);
   });
 
+  test("the engine's internal keys (__provider, the serialized provider code) never count", () => {
+    const news = { ...olds, __provider: "exports.handler = ... // v2", jobId: undefined };
+    expect(changedInputs({ ...olds, __provider: "exports.handler = ... // v1" }, news)).toEqual([]);
+    expect(
+      keyedDiff({ ...olds, __provider: "v1" }, { ...olds, __provider: "v2" }, ["__provider"]),
+    ).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: true,
+    });
+  });
+
   test("only the named keys replace, and replacement deletes first", () => {
     expect(keyedDiff(olds, { ...olds, caPem: "CA2", vars: { a: "9" } }, ["caPem"])).toEqual({
       changes: true,

@@ -10,6 +10,7 @@ import { callApi } from "../components/apiClient";
 import { PartialFailure } from "../components/dynamicResult";
 import { parseJob, planJob } from "../components/nomadApi";
 import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomadJob";
+import { jobDrift } from "../components/nomadJobDiff";
 import { nomadNamespaceProvider } from "../components/nomadNamespace";
 import { startFakeApi, tlsFixtures } from "./harness/fakeApi";
 import { FakeNomad, startFakeNomad } from "./harness/fakeNomad";
@@ -262,5 +263,48 @@ describe("the serialized provider code (__provider) is not an input that changes
         { ...ns, __provider: "v2" },
       ),
     ).toMatchObject({ changes: false, replaces: [] });
+  });
+});
+
+describe("drift from the live job and its latest deployment", () => {
+  const state = {
+    address: "https://127.0.0.1:1",
+    caPem: "CA",
+    token: TOKEN,
+    jobspec: HCL,
+    variables: {},
+    waitHealthy: true,
+    timeoutSeconds: 600,
+    jobId: "web",
+    namespace: "default",
+    jobModifyIndex: 40,
+    deploymentId: "",
+    drift: "rollout failed: job web: not healthy after 600 s (last deployment state: running: )",
+  };
+  const live = { ID: "web", Stop: false, JobModifyIndex: 40 };
+  const deployment = (Status: string, JobModifyIndex = 40) => ({
+    ID: "d40",
+    Status,
+    JobModifyIndex,
+  });
+
+  test("a rollout still running stays out of date; once successful the drift clears", () => {
+    expect(jobDrift(state, live, deployment("running"))).toBe(state.drift);
+    expect(jobDrift(state, live, deployment("successful"))).toBe("");
+  });
+
+  test("a deployment of an older version, or none, says nothing new", () => {
+    expect(jobDrift(state, live, deployment("successful", 39))).toBe(state.drift);
+    expect(jobDrift(state, live, undefined)).toBe(state.drift);
+  });
+
+  test("a cancelled deployment is a failed rollout; without waitHealthy only stop and index count", () => {
+    expect(
+      jobDrift({ ...state, drift: "" }, live, {
+        ...deployment("cancelled"),
+        StatusDescription: "Cancelled by user",
+      }),
+    ).toBe("rollout failed: job web: deployment d40 cancelled: Cancelled by user");
+    expect(jobDrift({ ...state, waitHealthy: false }, live, deployment("failed"))).toBe("");
   });
 });
