@@ -109,7 +109,10 @@ export async function decideJobDiff(
         "change, and a new job ID or namespace (a replacement) cannot be seen from here",
     );
   const unknown = CONNECTION_KEYS.filter((k) => news[k] === UNKNOWN);
-  if (unknown.length > 0) return inputsOnly(`the Nomad ${unknown.join(", ")} is not known yet`);
+  if (unknown.length > 0)
+    return inputsOnly(
+      `the Nomad ${unknown.join(", ")} ${unknown.length > 1 ? "are" : "is"} not known yet`,
+    );
   try {
     const job = await parseJob(news, news.jobspec, news.variables, tuning);
     if (keyOf(job) !== `${olds.jobId}@${olds.namespace}`)

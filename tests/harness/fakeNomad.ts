@@ -3,7 +3,9 @@
  * deployments the way Nomad's server does, so refresh, drift and failed rollouts replay as
  * they would against a cluster. Behaviours taken from hashicorp/nomad:
  * - register with an unchanged spec keeps the job's JobModifyIndex and answers its
- *   ModifyIndex (nomad/job_endpoint.go, Register, "if !specChanged"); no new deployment;
+ *   ModifyIndex (nomad/job_endpoint.go, Register, "if !specChanged"); no new deployment
+ *   (a failed current deployment blocks placements: scheduler/reconciler/
+ *   reconcile_cluster.go, "If the deployment is paused, failed, ... do not create anything");
  * - a changed spec bumps JobModifyIndex and Version (nomad/state/state_store.go,
  *   upsertJobImpl) and starts a deployment for that JobModifyIndex;
  * - `DELETE /v1/job/:id` without purge re-inserts the job with `Stop = true` as a new
