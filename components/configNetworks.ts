@@ -28,8 +28,8 @@ export const IAP_TCP_FORWARDING_RANGE = "35.235.240.0/20";
  * Ranges a bridge range must never shadow, named as messages show them. Being inside
  * RFC 1918 already keeps a bridge off all of them; the names say why a public one is wrong.
  */
-const NAMED_RANGES: readonly { name: string; cidrs: readonly string[] }[] = [
-  { name: "link-local (the GCE metadata server)", cidrs: ["169.254.0.0/16"] },
+const NAMED_RANGES: readonly { name: string; cidrs: readonly string[]; note?: string }[] = [
+  { name: "link-local", cidrs: ["169.254.0.0/16"], note: "the GCE metadata server" },
   { name: "loopback", cidrs: ["127.0.0.0/8"] },
   { name: "Google's health checks", cidrs: GOOGLE_HEALTH_CHECK_RANGES },
   { name: "IAP's TCP forwarding", cidrs: [IAP_TCP_FORWARDING_RANGE] },
@@ -137,11 +137,11 @@ export function bridgeRange(bridge: Cidr, subnet: Cidr | undefined): string[] {
   const out: string[] = [];
   if (!isPrivate(bridge)) {
     const hits = NAMED_RANGES.map((r) => ({
-      name: r.name,
+      ...r,
       cidrs: r.cidrs.filter((c) => overlaps(bridge, parsed(c))),
     }))
       .filter((r) => r.cidrs.length > 0)
-      .map((r) => `${r.name} ${r.cidrs.join(", ")}`);
+      .map((r) => `${r.name} ${r.cidrs.join(", ")}${r.note ? ` (${r.note})` : ""}`);
     out.push(
       `a private range inside ${orList(PRIVATE_RANGES)}` +
         (hits.length > 0 ? `; this one overlaps ${hits.join("; ")}` : ""),
