@@ -31,6 +31,8 @@ export interface GroupResources {
   network: "bridge" | "host";
   /** `sidecar`: `connect { sidecar_service {} }`; `gateway`: `connect { gateway {} }`. */
   envoy?: "sidecar" | "gateway";
+  /** `sidecar_task { resources }` of that Envoy; absent: Nomad's default (`NOMAD_ENVOY`). */
+  envoyResources?: { cpuMhz: number; memoryMb: number };
   tasks: readonly TaskResources[];
   /** `ephemeral_disk { size }`; absent: Nomad's default. */
   ephemeralDiskMb?: number;
@@ -137,7 +139,7 @@ export function groupDemand(g: GroupResources): Demand {
         ...g.tasks,
         {
           task: "envoy",
-          ...NOMAD_ENVOY,
+          ...(g.envoyResources ?? NOMAD_ENVOY),
           ...(g.envoy === "sidecar" ? { prestart: { sidecar: true } } : {}),
         },
       ]

@@ -175,3 +175,9 @@ export function machineShape(name: string): MachineShape | { reason: string } {
   if (found === undefined) return { reason: "" };
   return typeof found === "string" ? { reason: found } : found;
 }
+
+/** Every predefined machine type this program accepts, with its shape. */
+export function predefinedMachineTypes(): MachineShape[] {
+  const named = PREDEFINED.flatMap((f) => f.vcpus.map((n) => `${f.series}-${f.shape}-${n}`));
+  return [...Object.keys(SHARED_CORE), ...named].map((n) => machineShape(n) as MachineShape);
+}
