@@ -133,6 +133,9 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
     return list;
   };
 
+  // Rules across keys run only on keys that passed their own checks (no echo problems).
+  const clean = (...ks: string[]) =>
+    !problems.some((p) => ks.some((k) => p.key === ns(k) || p.key.startsWith(`${ns(k)}[`)));
   const blocks = (list: string[]): Cidr[] =>
     list.map((c) => parseCidr(c)).filter((c): c is Cidr => typeof c !== "string");
   const machine = (k: string, example: string): MachineShape | undefined => {
@@ -206,10 +209,11 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
   const wideRaw = value("allowWideOperatorCidrs");
   if (wideRaw !== "true" && wideRaw !== "false")
     fail(ns("allowWideOperatorCidrs"), wideRaw, "true or false");
-  const exposure = operatorExposure(blocks(operatorCidrs), wideRaw === "true");
+  const exposure =
+    clean("operatorCidrs") && operatorExposure(blocks(operatorCidrs), wideRaw === "true");
   if (exposure) fail(ns("operatorCidrs"), value("operatorCidrs"), exposure);
   const unreachable = (k: string, list: string[], who: string) => {
-    const allowed = reachableFromInternet(blocks(list), who);
+    const allowed = clean(k) && reachableFromInternet(blocks(list), who);
     if (allowed) fail(ns(k), value(k), allowed);
   };
   unreachable("operatorCidrs", operatorCidrs, "this program and operators reach the control plane");
@@ -328,9 +332,12 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
     );
   if (replicas.frontend > 0)
     unreachable("apiGatewayCidrs", apiGatewayCidrs, "users reach the API gateway");
-  const room = subnet && subnetRoom(subnet, serverCount, clientCount);
+  const room =
+    subnet && clean("serverCount", "clientCount") && subnetRoom(subnet, serverCount, clientCount);
   if (room) fail(ns("subnetCidr"), subnetRaw, room);
-  const capacity = clientMachine && clientCapacity(clientMachine, clientCount, replicas);
+  const counts = ["clientCount", "publicApiReplicas", "privateApiReplicas", "frontendReplicas"];
+  const capacity =
+    clientMachine && clean(...counts) && clientCapacity(clientMachine, clientCount, replicas);
   if (capacity) fail(ns(capacity.key), value(capacity.key), capacity.allowed);
 
   if (problems.length > 0) throw new ConfigError(stack, problems);

@@ -103,7 +103,9 @@ export const JOBS: readonly JobResources[] = [
 ];
 
 /** Nomad's injected Envoy task and default ephemeral disk (see the module comment). */
+/** Resources of the Envoy task Nomad injects for a sidecar or a gateway. */
 export const NOMAD_ENVOY = { cpuMhz: 250, memoryMb: 128 };
+/** A group's `ephemeral_disk` when the jobspec sets none. */
 export const NOMAD_DEFAULT_EPHEMERAL_DISK_MB = 300;
 
 /**
@@ -114,8 +116,11 @@ export const NOMAD_DEFAULT_EPHEMERAL_DISK_MB = 300;
  * disk is 20 GB (`nodeGroup.ts`, checked by a test); the OS, packages and images take about 5.
  */
 export const MHZ_PER_VCPU = 2000;
+/** What the host itself keeps on each client (not offered to allocations). */
 export const HOST_SHARE = { cpuMhz: 500, memoryMb: 1024 };
+/** The clients' boot disk (GB), where Nomad's data_dir and Docker's images live. */
 export const CLIENT_BOOT_DISK_GB = 20;
+/** Disk Nomad can hand to allocations' ephemeral disks on one client. */
 export const CLIENT_DISK_FOR_ALLOCATIONS_MB = (CLIENT_BOOT_DISK_GB - 5) * 1024;
 
 /**

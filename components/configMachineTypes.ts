@@ -74,6 +74,7 @@ interface CustomSeries {
 
 const even = (lo: number, hi: number) => (n: number) => n >= lo && n <= hi && n % 2 === 0;
 
+/** Custom-type rules per series (vCPU counts, memory per vCPU, extended memory). */
 export const CUSTOM: readonly CustomSeries[] = [
   {
     series: "E2",

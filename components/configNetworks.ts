@@ -22,6 +22,7 @@ export const GOOGLE_HEALTH_CHECK_RANGES: readonly string[] = [
   "209.85.152.0/22",
   "209.85.204.0/22",
 ];
+/** IAP's TCP-forwarding source range. */
 export const IAP_TCP_FORWARDING_RANGE = "35.235.240.0/20";
 
 /**

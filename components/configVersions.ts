@@ -10,6 +10,7 @@
  * refuses unknown config keys at start); transparent proxy on Nomad needs 1.8.
  */
 export const MIN_CONSUL_VERSION = "1.18.0";
+/** Nomad's floor (see above). */
 export const MIN_NOMAD_VERSION = "1.8.0";
 
 /**

@@ -216,6 +216,15 @@ describe("bad input that used to get through", () => {
     ok({}, "northamerica-northeast2");
   });
 
+  test("a key that failed its own check raises no second problem across keys", () => {
+    expect(
+      configProblems(base({ clientCount: "0", publicApiReplicas: "20", frontendReplicas: "20" })),
+    ).toEqual(['hashistack:clientCount: received "0"; allowed: an integer from 1 to 100']);
+    expect(configProblems(base({ operatorCidrs: '["10.0.0.0/8","203.0.113.0/33"]' }))).toEqual([
+      'hashistack:operatorCidrs[1]: received "203.0.113.0/33"; allowed: an IPv4 CIDR block: the prefix length is greater than 32',
+    ]);
+  });
+
   test("Pulumi.yaml declares the opt-in with a default (a key without one is required)", () => {
     const doc = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
       config: Record<string, { type: string; default?: unknown; description: string }>;
