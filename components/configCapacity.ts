@@ -114,6 +114,7 @@ export const NOMAD_DEFAULT_EPHEMERAL_DISK_MB = 300;
  * end. This program sets no `client.reserved`, so Nomad would hand out everything; the host
  * still runs Debian, Docker and the Consul and Nomad agents, kept back here. The client boot
  * disk is 20 GB (`nodeGroup.ts`, checked by a test); the OS, packages and images take about 5.
+ * (Nomad 1.x offers the disk space free when the agent starts; 2.x the volume's size.)
  */
 export const MHZ_PER_VCPU = 2000;
 /** What the host itself keeps on each client (not offered to allocations). */
