@@ -9,6 +9,24 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Cidr, isPrivate, overlaps, parseCidr } from "./cidr";
 import {
+  MAX_READINESS_TIMEOUT_MINUTES,
+  MIN_READINESS_TIMEOUT_MINUTES,
+  READINESS_ALLOWED,
+} from "./configBoot";
+import { clientCapacity, serverSize } from "./configCapacity";
+import { PROJECT_RE, REGION_RE } from "./configGcp";
+import { MACHINE_TYPES_ALLOWED, MachineShape, machineShape } from "./configMachineTypes";
+import {
+  DOCKER_BRIDGE,
+  bridgeRange,
+  operatorExposure,
+  parseCidrList,
+  reachableFromInternet,
+  subnetRoom,
+} from "./configNetworks";
+import { problem } from "./configProblem";
+import { MIN_CONSUL_VERSION, MIN_NOMAD_VERSION, versionAllowed, versionOk } from "./configVersions";
+import {
   ConfigError,
   ConfigProblem,
   DemoReplicas,
@@ -20,6 +38,7 @@ import {
 } from "./configTypes";
 
 export * from "./configTypes";
+export { MIN_CONSUL_VERSION, MIN_NOMAD_VERSION } from "./configVersions";
 
 /** Declared keys of this project, with their defaults (undefined = required). */
 export const DEFAULTS: Readonly<Record<string, string | undefined>> = {
@@ -32,6 +51,7 @@ export const DEFAULTS: Readonly<Record<string, string | undefined>> = {
   subnetCidr: undefined,
   nomadBridgeCidr: "172.26.64.0/20",
   operatorCidrs: undefined,
+  allowWideOperatorCidrs: "false",
   apiGatewayCidrs: '["0.0.0.0/0"]',
   meshGatewayCidrs: '["0.0.0.0/0"]',
   sshViaIap: "false",
@@ -50,14 +70,6 @@ export const DEFAULTS: Readonly<Record<string, string | undefined>> = {
 };
 
 /**
- * Minimum versions: templated-policy binding rules need Consul 1.17, and the agents set
- * `acl.tokens.dns` (a newer token type; 1.18 is the conservative floor, since Consul
- * refuses unknown config keys at start); transparent proxy on Nomad needs 1.8.
- */
-export const MIN_CONSUL_VERSION = "1.18.0";
-export const MIN_NOMAD_VERSION = "1.8.0";
-
-/**
  * Ports the API-gateway listener must not take: Consul, Nomad, the mesh gateway, and
  * Nomad's default dynamic port range (20000-32000).
  */
@@ -71,28 +83,9 @@ const RESERVED_PORTS: readonly [number, number, string][] = [
   [20000, 32000, "Nomad dynamic ports"],
 ];
 
-/** Docker's default bridge `docker0`; clients run Docker, so the subnet must avoid it. */
-const DOCKER_BRIDGE = "172.17.0.0/16";
-
 const DC_RE = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
 const DC_ALLOWED = "2-20 lowercase letters, digits or hyphens, starting with a letter";
 const STACK_RE = /^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/;
-const VERSION_RE = /^(\d+)\.(\d+)\.(\d+)$/;
-
-/** Shows a received value in a message: quoted strings, `(not set)` for missing. */
-function show(v: string | undefined): string {
-  return v === undefined ? "(not set)" : JSON.stringify(v);
-}
-
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < 3; i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
 
 /**
  * Validates raw config into a `StackConfig`. Collects every problem and throws one
@@ -102,7 +95,7 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
   const problems: ConfigProblem[] = [];
   const ns = (k: string) => `${PROJECT}:${k}`;
   const fail = (key: string, received: string | undefined, allowed: string) =>
-    problems.push({ key, received: show(received), allowed });
+    problems.push(problem(key, received, allowed));
 
   for (const key of Object.keys(raw.values)) {
     if (!(key in DEFAULTS)) {
@@ -135,34 +128,30 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
     return v ?? "";
   };
   const cidrList = (k: string): string[] => {
-    const v = value(k);
-    const allowed = 'a non-empty JSON list of IPv4 CIDR blocks, e.g. ["203.0.113.0/24"]';
-    if (v === undefined) {
-      fail(ns(k), v, `${allowed} (required, no default)`);
-      return [];
+    const { list, problems: found } = parseCidrList(ns(k), value(k));
+    problems.push(...found);
+    return list;
+  };
+
+  // Rules across keys run only on keys that passed their own checks (no echo problems).
+  const clean = (...ks: string[]) =>
+    !problems.some((p) => ks.some((k) => p.key === ns(k) || p.key.startsWith(`${ns(k)}[`)));
+  const blocks = (list: string[]): Cidr[] =>
+    list.map((c) => parseCidr(c)).filter((c): c is Cidr => typeof c !== "string");
+  const machine = (k: string, example: string): MachineShape | undefined => {
+    const v = required(k, `${MACHINE_TYPES_ALLOWED}, such as ${example}`);
+    if (v === undefined) return undefined;
+    const shape = machineShape(v);
+    if ("reason" in shape) {
+      fail(ns(k), v, `${MACHINE_TYPES_ALLOWED}${shape.reason ? `; ${shape.reason}` : ""}`);
+      return undefined;
     }
-    let list: unknown;
-    try {
-      list = JSON.parse(v);
-    } catch {
-      list = undefined;
-    }
-    if (!Array.isArray(list) || list.length === 0 || !list.every((x) => typeof x === "string")) {
-      fail(ns(k), v, allowed);
-      return [];
-    }
-    const strings = list;
-    strings.forEach((c, i) => {
-      const parsed = parseCidr(c);
-      if (typeof parsed === "string") fail(`${ns(k)}[${i}]`, c, `an IPv4 CIDR block: ${parsed}`);
-    });
-    if (new Set(strings).size !== strings.length) fail(ns(k), v, "each CIDR block once");
-    return strings;
+    return shape;
   };
 
   // GCP provider settings.
   const gcpProject = raw.gcpProject;
-  if (!gcpProject || !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(gcpProject)) {
+  if (!gcpProject || !PROJECT_RE.test(gcpProject)) {
     fail(
       "gcp:project",
       gcpProject,
@@ -170,7 +159,7 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
     );
   }
   const gcpRegion = raw.gcpRegion;
-  if (!gcpRegion || !/^[a-z]+-[a-z]+[0-9]+$/.test(gcpRegion)) {
+  if (!gcpRegion || !REGION_RE.test(gcpRegion)) {
     fail("gcp:region", gcpRegion, "a GCP region such as europe-west1 (required)");
   }
 
@@ -179,17 +168,10 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
   if (serverCount === 4)
     fail(ns("serverCount"), value("serverCount"), "3 or 5 (an odd count keeps Raft quorum)");
   const clientCount = integer("clientCount", 1, 100);
-  const machineRe = /^[a-z][a-z0-9]*-[a-z0-9-]+$/;
-  const serverMachineType = pattern(
-    "serverMachineType",
-    machineRe,
-    "a GCE machine type such as e2-standard-2",
-  );
-  const clientMachineType = pattern(
-    "clientMachineType",
-    machineRe,
-    "a GCE machine type such as e2-standard-4",
-  );
+  const serverMachine = machine("serverMachineType", "e2-standard-2");
+  const clientMachine = machine("clientMachineType", "e2-standard-4");
+  const serverSmall = serverMachine && serverSize(serverMachine);
+  if (serverSmall) fail(ns("serverMachineType"), serverMachine?.name, serverSmall);
   const serverDiskSizeGb = integer("serverDiskSizeGb", 20, 1000);
 
   // Own address ranges: the subnet, Nomad's bridge and Docker's bridge must not overlap.
@@ -206,27 +188,15 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
       );
     } else subnet = p;
   }
+  // Nomad's bridge: private, clear of the subnet and Docker, room for the allocations.
   const bridgeRaw = value("nomadBridgeCidr") ?? "";
   const bridge = parseCidr(bridgeRaw);
   const docker = parseCidr(DOCKER_BRIDGE) as Cidr;
   if (typeof bridge === "string")
     fail(ns("nomadBridgeCidr"), bridgeRaw, `an IPv4 CIDR block: ${bridge}`);
-  else {
-    if (subnet && overlaps(subnet, bridge)) {
-      fail(
-        ns("nomadBridgeCidr"),
-        bridgeRaw,
-        `a range that does not overlap hashistack:subnetCidr (${subnet.text})`,
-      );
-    }
-    if (overlaps(bridge, docker)) {
-      fail(
-        ns("nomadBridgeCidr"),
-        bridgeRaw,
-        `a range that does not overlap Docker's bridge ${DOCKER_BRIDGE}`,
-      );
-    }
-  }
+  else
+    for (const allowed of bridgeRange(bridge, subnet))
+      fail(ns("nomadBridgeCidr"), bridgeRaw, allowed);
   if (subnet && overlaps(subnet, docker)) {
     fail(
       ns("subnetCidr"),
@@ -236,6 +206,17 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
   }
 
   const operatorCidrs = cidrList("operatorCidrs");
+  const wideRaw = value("allowWideOperatorCidrs");
+  if (wideRaw !== "true" && wideRaw !== "false")
+    fail(ns("allowWideOperatorCidrs"), wideRaw, "true or false");
+  const exposure =
+    clean("operatorCidrs") && operatorExposure(blocks(operatorCidrs), wideRaw === "true");
+  if (exposure) fail(ns("operatorCidrs"), value("operatorCidrs"), exposure);
+  const unreachable = (k: string, list: string[], who: string) => {
+    const allowed = clean(k) && reachableFromInternet(blocks(list), who);
+    if (allowed) fail(ns(k), value(k), allowed);
+  };
+  unreachable("operatorCidrs", operatorCidrs, "this program and operators reach the control plane");
   const apiGatewayCidrs = cidrList("apiGatewayCidrs");
   const meshGatewayCidrs = cidrList("meshGatewayCidrs");
 
@@ -255,9 +236,7 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
 
   const version = (k: string, min: string): string => {
     const v = value(k);
-    const allowed = `a release version x.y.z, at least ${min} (no "v" prefix, no "+ent": Enterprise follows the license)`;
-    if (v === undefined || !VERSION_RE.test(v) || compareVersions(v, min) < 0)
-      fail(ns(k), v, allowed);
+    if (!versionOk(v, min)) fail(ns(k), v, versionAllowed(min));
     return v ?? min;
   };
   const consulVersion = version("consulVersion", MIN_CONSUL_VERSION);
@@ -337,7 +316,29 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
     privateApi: integer("privateApiReplicas", 0, 20),
     frontend: integer("frontendReplicas", 0, 20),
   };
-  const readinessTimeoutMinutes = integer("readinessTimeoutMinutes", 1, 120);
+  const readinessTimeoutMinutes = integer(
+    "readinessTimeoutMinutes",
+    MIN_READINESS_TIMEOUT_MINUTES,
+    MAX_READINESS_TIMEOUT_MINUTES,
+    READINESS_ALLOWED,
+  );
+
+  // Cross-key rules: who must reach the gateways, room in the subnet and on the clients.
+  if (peers.length > 0)
+    unreachable(
+      "meshGatewayCidrs",
+      meshGatewayCidrs,
+      "the peers' servers and gateways reach the mesh gateway",
+    );
+  if (replicas.frontend > 0)
+    unreachable("apiGatewayCidrs", apiGatewayCidrs, "users reach the API gateway");
+  const room =
+    subnet && clean("serverCount", "clientCount") && subnetRoom(subnet, serverCount, clientCount);
+  if (room) fail(ns("subnetCidr"), subnetRaw, room);
+  const counts = ["clientCount", "publicApiReplicas", "privateApiReplicas", "frontendReplicas"];
+  const capacity =
+    clientMachine && clean(...counts) && clientCapacity(clientMachine, clientCount, replicas);
+  if (capacity) fail(ns(capacity.key), value(capacity.key), capacity.allowed);
 
   if (problems.length > 0) throw new ConfigError(stack, problems);
   return {
@@ -346,8 +347,8 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
     datacenter,
     serverCount: serverCount as 3 | 5,
     clientCount,
-    serverMachineType,
-    clientMachineType,
+    serverMachineType: value("serverMachineType") as string,
+    clientMachineType: value("clientMachineType") as string,
     serverDiskSizeGb,
     subnetCidr: subnetRaw as string,
     nomadBridgeCidr: bridgeRaw,

@@ -196,12 +196,12 @@ describe("validateConfig", () => {
     [
       "bad Consul version",
       base({ consulVersion: "v1.21" }),
-      'hashistack:consulVersion: received "v1.21"; allowed: a release version x.y.z, at least 1.18.0 (no "v" prefix, no "+ent": Enterprise follows the license)',
+      'hashistack:consulVersion: received "v1.21"; allowed: a release version x.y.z, at least 1.18.0, with major 1 or 2, minor and patch at most 99 and no leading zeros (no "v" prefix, no "+ent": Enterprise follows the license)',
     ],
     [
       "too old Nomad version",
       base({ nomadVersion: "1.6.9" }),
-      'hashistack:nomadVersion: received "1.6.9"; allowed: a release version x.y.z, at least 1.8.0 (no "v" prefix, no "+ent": Enterprise follows the license)',
+      'hashistack:nomadVersion: received "1.6.9"; allowed: a release version x.y.z, at least 1.8.0, with major 1 or 2, minor and patch at most 99 and no leading zeros (no "v" prefix, no "+ent": Enterprise follows the license)',
     ],
     [
       "API gateway on a Consul port",
@@ -221,7 +221,7 @@ describe("validateConfig", () => {
     [
       "misspelled key",
       base({ serverCont: "3" }),
-      `hashistack:serverCont: received "3"; allowed: one of the declared keys: datacenter, serverCount, clientCount, serverMachineType, clientMachineType, serverDiskSizeGb, subnetCidr, nomadBridgeCidr, operatorCidrs, apiGatewayCidrs, meshGatewayCidrs, sshViaIap, apiGatewayPort, consulVersion, nomadVersion, consulLicense, nomadLicense, peers, failoverMode, peeringGeneration, publicApiReplicas, privateApiReplicas, frontendReplicas, readinessTimeoutMinutes`,
+      `hashistack:serverCont: received "3"; allowed: one of the declared keys: datacenter, serverCount, clientCount, serverMachineType, clientMachineType, serverDiskSizeGb, subnetCidr, nomadBridgeCidr, operatorCidrs, allowWideOperatorCidrs, apiGatewayCidrs, meshGatewayCidrs, sshViaIap, apiGatewayPort, consulVersion, nomadVersion, consulLicense, nomadLicense, peers, failoverMode, peeringGeneration, publicApiReplicas, privateApiReplicas, frontendReplicas, readinessTimeoutMinutes`,
     ],
     [
       "missing GCP project",
@@ -241,7 +241,7 @@ describe("validateConfig", () => {
     [
       "readiness timeout too long",
       base({ readinessTimeoutMinutes: "600" }),
-      'hashistack:readinessTimeoutMinutes: received "600"; allowed: an integer from 1 to 120',
+      'hashistack:readinessTimeoutMinutes: received "600"; allowed: an integer from 15 to 120: a first boot (packages, secrets, agents, leader election, ACL bootstrap) can take 15 minutes, the allowance autohealing gives a new VM',
     ],
   ];
 

@@ -326,7 +326,11 @@ describe("platform variations", () => {
   test("a world-open control plane exists only when configured exactly so", async () => {
     const run = await runProgram({
       stack: "dc1",
-      config: { "hashistack:operatorCidrs": ["0.0.0.0/0"] },
+      // World-open operator ranges need the explicit opt-in (issue 11).
+      config: {
+        "hashistack:operatorCidrs": ["0.0.0.0/0"],
+        "hashistack:allowWideOperatorCidrs": true,
+      },
     });
     expect(fw(run, "dc1-operators").inputs.sourceRanges).toEqual(["0.0.0.0/0"]);
   });

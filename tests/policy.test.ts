@@ -210,7 +210,11 @@ describe("the shipped stacks pass the whole pack", () => {
   test("a world-open control plane configured on purpose is still flagged by the pack", async () => {
     const run = await runProgram({
       stack: "dc1",
-      config: { "hashistack:operatorCidrs": ["0.0.0.0/0"] },
+      // World-open operator ranges need the explicit opt-in (issue 11).
+      config: {
+        "hashistack:operatorCidrs": ["0.0.0.0/0"],
+        "hashistack:allowWideOperatorCidrs": true,
+      },
     });
     const fw = run.graph.all(FW).find((r) => r.inputs.name === "dc1-operators") as RecordedResource;
     expect(violations("no-world-open-admin-ports", asArgs(fw))).toHaveLength(1);

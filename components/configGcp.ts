@@ -1,0 +1,14 @@
+/**
+ * GCP location and project rules.
+ */
+
+/**
+ * GCP region names: `<geography>-<direction><number>` (us-central1, europe-west12,
+ * northamerica-northeast2, me-central1). A zone (`europe-west1-b`), a short form
+ * (`eu-west1`) or a missing number is refused here rather than by the first API call.
+ */
+export const REGION_RE =
+  /^(africa|asia|australia|europe|me|northamerica|southamerica|us)-(central|east|west|north|south|northeast|northwest|southeast|southwest)[1-9][0-9]?$/;
+
+/** GCP project ids: 6-30 lowercase letters, digits or hyphens, starting with a letter. */
+export const PROJECT_RE = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;

@@ -1,0 +1,35 @@
+/**
+ * Raw configs for validator tests: a valid dc1-like base that each case breaks in one way,
+ * and the problems a config yields, as `pulumi up` prints each line.
+ */
+import { ConfigError, RawConfig, validateConfig } from "../../components/config";
+
+/** A valid dc1-like raw config with `values` overriding (undefined removes a key). */
+export function baseConfig(
+  values: Record<string, string | undefined> = {},
+  extra: Partial<RawConfig> = {},
+): RawConfig {
+  return {
+    gcpProject: "my-project-1",
+    gcpRegion: "europe-west1",
+    values: {
+      datacenter: "dc1",
+      subnetCidr: "10.2.0.0/16",
+      operatorCidrs: '["203.0.113.0/24"]',
+      peers: '["acceptor:dc2"]',
+      ...values,
+    },
+    ...extra,
+  };
+}
+
+/** Every problem of a config that must fail, formatted `key: received v; allowed: a`. */
+export function configProblems(raw: RawConfig): string[] {
+  try {
+    validateConfig(raw, "dc1");
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return e.problems.map((p) => `${p.key}: received ${p.received}; allowed: ${p.allowed}`);
+  }
+  throw new Error("expected a ConfigError");
+}
