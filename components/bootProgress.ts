@@ -75,8 +75,10 @@ export function describeVm(v: VmBoot): string {
   ]
     .filter((x) => x)
     .join(", ");
+  const state = instance ? ` (instance ${instance})` : "";
+  if (!v.name) return `${v.group}: an instance not created yet${state}`;
   const why = v.readError ? `report unreadable: ${v.readError}` : "no boot report yet";
-  return `${where}: ${why}${instance ? ` (instance ${instance})` : ""}`;
+  return `${where}: ${why}${state}`;
 }
 
 /** The error that ends the wait when a VM reports a failed boot. */
@@ -106,8 +108,7 @@ async function readGroup(
   const instances: ManagedInstance[] = await client.listManagedInstances(group);
   return Promise.all(
     instances.map(async (m): Promise<VmBoot> => {
-      if (!m.name || !m.zone)
-        return { group, name: "(not created yet)", zone: "-", ...m } as VmBoot;
+      if (!m.name || !m.zone) return { group, name: "", zone: "", ...m };
       const base = { group, name: m.name, zone: m.zone, ...m } as VmBoot;
       try {
         return {

@@ -15,6 +15,7 @@
  *     gcp-metadata does; `GCE_METADATA_HOST` and `METADATA_SERVER_DETECTION` honoured).
  * `GOOGLE_IMPERSONATE_SERVICE_ACCOUNT` then impersonates, as the provider does.
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- Node modules load inside the calls: Pulumi serializes the dynamic providers that use this module. */
 import { errorText, googleError, googleRequest } from "./googleHttp";
 
 /** The scope every token is asked for. */
@@ -43,6 +44,8 @@ export interface AuthEnvironment {
 }
 
 type Json = Record<string, unknown>;
+/** A JSON field as text ("" or the default when it is not a string). */
+const str = (v: unknown, otherwise = ""): string => (typeof v === "string" ? v : otherwise);
 type Fetched = { token: string; expiresInSec: number };
 
 /** Caches a token until a minute before it expires. */
@@ -85,9 +88,8 @@ function oauthToken(origin: string, body: Json): Fetched {
 
 /** Service account key: an RS256 JWT assertion for the token endpoint (RFC 7523). */
 function serviceAccount(origin: string, j: Json): TokenSource {
-  const tokenUri = String(j.token_uri ?? GOOGLE_TOKEN_URL);
+  const tokenUri = str(j.token_uri, GOOGLE_TOKEN_URL);
   return cached(origin, async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const crypto = require("crypto") as typeof import("crypto");
     const now = Math.floor(Date.now() / 1000);
     const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
@@ -107,7 +109,7 @@ function serviceAccount(origin: string, j: Json): TokenSource {
     const signature = crypto
       .createSign("RSA-SHA256")
       .update(unsigned)
-      .sign(String(j.private_key))
+      .sign(str(j.private_key))
       .toString("base64url");
     const form = {
       grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
@@ -121,11 +123,11 @@ function serviceAccount(origin: string, j: Json): TokenSource {
 function authorizedUser(origin: string, j: Json): TokenSource {
   const form = {
     grant_type: "refresh_token",
-    client_id: String(j.client_id),
-    client_secret: String(j.client_secret),
-    refresh_token: String(j.refresh_token),
+    client_id: str(j.client_id),
+    client_secret: str(j.client_secret),
+    refresh_token: str(j.refresh_token),
   };
-  const url = String(j.token_uri ?? GOOGLE_TOKEN_URL);
+  const url = str(j.token_uri, GOOGLE_TOKEN_URL);
   return cached(origin, async () => oauthToken(origin, await tokenCall(origin, url, { form })));
 }
 
@@ -147,8 +149,7 @@ async function subjectToken(origin: string, src: Json): Promise<string> {
       );
     raw = typeof res.body === "string" ? res.body : JSON.stringify(res.body);
   } else {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    raw = (require("fs") as typeof import("fs")).readFileSync(String(src.file), "utf8");
+    raw = (require("fs") as typeof import("fs")).readFileSync(str(src.file), "utf8");
   }
   if (format.type !== "json") return raw.trim();
   const value = (JSON.parse(raw) as Json)[format.subject_token_field_name ?? ""];
@@ -165,7 +166,7 @@ async function impersonate(origin: string, url: string, base: string): Promise<F
   });
   if (typeof body.accessToken !== "string")
     throw new Error(`${origin}: generateAccessToken answered without an accessToken`);
-  const expires = Date.parse(String(body.expireTime));
+  const expires = Date.parse(str(body.expireTime));
   return {
     token: body.accessToken,
     expiresInSec: Number.isNaN(expires) ? 3600 : (expires - Date.now()) / 1000,
@@ -180,13 +181,13 @@ function externalAccount(origin: string, j: Json): TokenSource | string {
   return cached(origin, async () => {
     const form = {
       grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
-      audience: String(j.audience),
+      audience: str(j.audience),
       scope: CLOUD_PLATFORM_SCOPE,
       requested_token_type: "urn:ietf:params:oauth:token-type:access_token",
       subject_token: await subjectToken(origin, src),
-      subject_token_type: String(j.subject_token_type),
+      subject_token_type: str(j.subject_token_type),
     };
-    const sts = oauthToken(origin, await tokenCall(origin, String(j.token_url), { form }));
+    const sts = oauthToken(origin, await tokenCall(origin, str(j.token_url), { form }));
     const url = j.service_account_impersonation_url;
     return typeof url === "string" ? impersonate(origin, url, sts.token) : sts;
   });
@@ -194,7 +195,7 @@ function externalAccount(origin: string, j: Json): TokenSource | string {
 
 /** A credentials JSON document as a token source, or why it cannot be one. */
 export function fromCredentialsJson(origin: string, j: Json): TokenSource | string {
-  const named = `${origin} (${String(j.type)}${j.client_email ? ` ${String(j.client_email)}` : ""})`;
+  const named = `${origin} (${str(j.type)}${j.client_email ? ` ${str(j.client_email)}` : ""})`;
   switch (j.type) {
     case "service_account":
       return serviceAccount(named, j);
@@ -210,7 +211,7 @@ export function fromCredentialsJson(origin: string, j: Json): TokenSource | stri
       return cached(named, async () => impersonate(named, url, await base.token()));
     }
     default:
-      return `${origin}: unsupported credential type "${String(j.type)}"`;
+      return `${origin}: unsupported credential type "${str(j.type)}"`;
   }
 }
 
@@ -233,15 +234,13 @@ function metadataServer(host: string): TokenSource {
 /** On Google Cloud, as gcp-metadata's detectGCPResidency decides (serverless env, BIOS, MAC). */
 export function detectGoogleCloud(env: Record<string, string | undefined> = process.env): boolean {
   if (env.CLOUD_RUN_JOB || env.FUNCTION_NAME || env.K_SERVICE) return true;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const fs = require("fs") as typeof import("fs");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const os = require("os") as typeof import("os");
   try {
     fs.statSync("/sys/class/dmi/id/bios_date");
     if (/Google/.test(fs.readFileSync("/sys/class/dmi/id/bios_vendor", "utf8"))) return true;
   } catch {
-    // not Linux on GCE
+    /* not Linux on GCE */
   }
   return Object.values(os.networkInterfaces()).some((list) =>
     (list ?? []).some((n) => /^42:01/.test(n.mac)),
@@ -250,7 +249,6 @@ export function detectGoogleCloud(env: Record<string, string | undefined> = proc
 
 /** Reads a credentials JSON given inline or as a path. */
 function readJson(origin: string, value: string): Json | string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const fs = require("fs") as typeof import("fs");
   try {
     return JSON.parse(
@@ -264,9 +262,7 @@ function readJson(origin: string, value: string): Json | string {
 /** Finds credentials in the provider's order (see the module comment). Never throws. */
 export function findCredentials(where: AuthEnvironment = {}): CredentialLookup {
   const env = where.env ?? process.env;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const path = require("path") as typeof import("path");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const fs = require("fs") as typeof import("fs");
   const found = (s: TokenSource | string): CredentialLookup => {
     if (typeof s === "string") return { reason: s };

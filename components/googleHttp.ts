@@ -5,6 +5,7 @@
  * server, which GCE serves over HTTP on a link-local address. Loaded inside dynamic
  * providers, whose code Pulumi serializes: Node modules are required inside the call.
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- Node modules load inside the calls: Pulumi serializes the dynamic providers that use this module. */
 
 /** One request. */
 export interface GoogleRequest {
@@ -46,7 +47,6 @@ export function googleRequest(req: GoogleRequest, metadataHost?: string): Promis
     return Promise.reject(
       new Error(`refusing plain HTTP to ${url.host}: Google endpoints need HTTPS`),
     );
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const lib = (
     url.protocol === "http:" ? require("http") : require("https")
   ) as typeof import("https");

@@ -23,8 +23,16 @@ function verifyAssertion(req: FakeRequest, tokenUri: string): string | undefined
     .createVerify("RSA-SHA256")
     .update(`${h}.${c}`)
     .verify(publicKey, Buffer.from(sig ?? "", "base64url"));
-  const header = JSON.parse(Buffer.from(h ?? "", "base64url").toString());
-  const claims = JSON.parse(Buffer.from(c ?? "", "base64url").toString());
+  const decode = (part?: string) =>
+    JSON.parse(Buffer.from(part ?? "", "base64url").toString()) as Record<string, unknown>;
+  const header = decode(h);
+  const claims = decode(c) as {
+    iss?: string;
+    aud?: string;
+    scope?: string;
+    iat: number;
+    exp: number;
+  };
   if (!ok) return "bad signature";
   if (header.alg !== "RS256" || header.kid !== "key-1") return "bad header";
   if (claims.iss !== SA || claims.aud !== tokenUri || claims.scope !== CLOUD_PLATFORM_SCOPE)
