@@ -161,7 +161,7 @@ describe("readiness gate reads the VMs' boot reports (local fake of the Compute 
     await failure(waitUntilReady(i, withToken({ pollSeconds: 0.25 })));
     const perVm = google.requests.filter((r) => r.path.includes("/dc1-server-a1/")).length;
     // About 1 s / 0.25 s reads, although the checks ran some 40 rounds.
-    expect(perVm).toBeGreaterThanOrEqual(3);
+    expect(perVm).toBeGreaterThanOrEqual(2);
     expect(perVm).toBeLessThanOrEqual(6);
   });
 
