@@ -10,6 +10,7 @@ import { loadConfig } from "./components/config";
 import { clusterTags, firewallRules } from "./components/firewallRules";
 import { ClusterIdentity } from "./components/identity";
 import { PassthroughLoadBalancer } from "./components/loadBalancer";
+import { afterProjectServices, ProjectServices, requiredApis } from "./components/projectServices";
 import { Network } from "./components/network";
 import { NodeGroup, pickZones } from "./components/nodeGroup";
 import { ApiGatewayRoutes } from "./components/apiGatewayRoutes";
@@ -35,6 +36,10 @@ export = async () => {
   const dc = cfg.datacenter;
   const tags = clusterTags(dc);
   const apiGateway = cfg.replicas.frontend > 0;
+  // From an empty project: the stack enables its APIs and checks the deployer's roles; every
+  // GCP resource after this line waits for both (README, "From an empty project").
+  const apis = new ProjectServices(`${dc}-apis`, { project: cfg.project, apis: requiredApis(cfg) });
+  pulumi.runtime.registerStackTransformation(afterProjectServices(apis.ready));
 
   const network = new Network(dc, {
     datacenter: dc,
@@ -67,8 +72,9 @@ export = async () => {
   const versions = { consulVersion: cfg.consulVersion, nomadVersion: cfg.nomadVersion };
   // All zones of the region (not only those UP right now: a zone's passing outage must not
   // change the MIGs' zones, which would replace every server).
+  // After the Compute API is on: a preview of an empty project leaves the zones unknown.
   const zones = gcp.compute
-    .getZonesOutput({ project: cfg.project, region: cfg.region })
+    .getZonesOutput({ project: cfg.project, region: cfg.region }, { dependsOn: apis.ready })
     .names.apply(pickZones);
   const group = { datacenter: dc, region: cfg.region, zones, subnetwork: network.subnetwork.id };
   // Each group boots only after the secrets it reads (versions and grants) and its account's
@@ -170,6 +176,11 @@ export = async () => {
       nomadToken: secrets.nomadToken,
       expectedClients: cfg.clientCount,
       timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
+      bootReport: {
+        project: cfg.project,
+        region: cfg.region,
+        groups: [servers.group.name, clients.group.name],
+      },
     },
     { dependsOn: [controlPlane, servers, clients] },
   );

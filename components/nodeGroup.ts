@@ -92,6 +92,10 @@ export class NodeGroup extends pulumi.ComponentResource {
           "startup-script": args.startupScript,
           "enable-oslogin": "TRUE",
           "block-project-ssh-keys": "TRUE",
+          // The startup script reports its boot step and any failure as guest attributes
+          // (bootReport.ts), which the readiness gate reads; GCE accepts writes only when
+          // this key is TRUE (cloud.google.com/compute/docs/metadata/manage-guest-attributes).
+          "enable-guest-attributes": "TRUE",
         },
       },
       { parent: this },

@@ -2,10 +2,12 @@
  * The readiness check behind the readiness gate: Consul has a leader and accepts the
  * management token over TLS verified against our CA, Nomad has a leader, and the expected
  * number of Nomad clients is ready. Bounded; on timeout the error names every check still
- * failing with the last answer it got. Pure of Pulumi, so it is tested against local
- * HTTPS servers.
+ * failing with the last answer it got, and where each VM's boot is (bootProgress.ts); a VM
+ * that reports a failed boot ends the wait at once. Pure of Pulumi, so it is tested against
+ * local servers.
  */
 import { ApiRequest, apiRequest } from "./apiClient";
+import { BootReportTarget, BootWatchOptions, openBootWatch } from "./bootProgress";
 
 /** What the gate waits for. */
 export interface ReadinessInput {
@@ -18,6 +20,8 @@ export interface ReadinessInput {
   timeoutSeconds: number;
   /** Pause between rounds (default 10 s). */
   pollSeconds?: number;
+  /** The VMs whose guest-attribute boot reports are read while waiting. */
+  bootReport?: BootReportTarget;
 }
 
 /** One check's latest verdict. */
@@ -111,17 +115,31 @@ export async function checkOnce(i: ReadinessInput): Promise<CheckResult[]> {
   );
 }
 
-/** Waits until every check passes, or throws naming each failing check and its last answer. */
-export async function waitUntilReady(i: ReadinessInput): Promise<CheckResult[]> {
+/**
+ * Waits until every check passes, or throws naming each failing check and its last answer
+ * (and each VM's boot step). Throws as soon as a VM reports a failed boot, quoting it.
+ * `boot` points the boot-progress reader elsewhere (tests); the provider passes nothing.
+ */
+export async function waitUntilReady(
+  i: ReadinessInput,
+  boot: BootWatchOptions = {},
+): Promise<CheckResult[]> {
   const deadline = Date.now() + i.timeoutSeconds * 1000;
   const poll = (i.pollSeconds ?? 10) * 1000;
+  const watch = i.bootReport ? openBootWatch(i.bootReport, boot) : undefined;
   for (;;) {
-    const results = await checkOnce(i);
+    const [results] = await Promise.all([checkOnce(i), watch?.refresh()]);
+    const failure = watch?.failure();
+    if (failure) throw new Error(failure);
     if (results.every((r) => r.ok)) return results;
     if (Date.now() + poll > deadline) {
       const failing = results.filter((r) => !r.ok).map((r) => `  - ${r.name}: ${r.detail}`);
       throw new Error(
-        `datacenter not ready after ${i.timeoutSeconds} s (consul ${i.consulAddress}, nomad ${i.nomadAddress}); still failing:\n${failing.join("\n")}`,
+        [
+          `datacenter not ready after ${i.timeoutSeconds} s (consul ${i.consulAddress}, nomad ${i.nomadAddress}); still failing:`,
+          ...failing,
+          ...(watch ? [watch.describe()] : []),
+        ].join("\n"),
       );
     }
     await new Promise((r) => setTimeout(r, poll));

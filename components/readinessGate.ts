@@ -2,7 +2,8 @@
  * The readiness gate: a dynamic-provider resource whose create waits (bounded) until the
  * datacenter answers (see readiness.ts). Everything in-cluster depends on it. Pulumi
  * serializes the provider into state, so it holds no SDK client and no credentials:
- * tokens arrive as secret inputs.
+ * tokens arrive as secret inputs. The VMs' boot progress is read with the deployer's
+ * application-default credentials, found at run time (gcpAuth.ts), never stored.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ReadinessInput, waitUntilReady } from "./readiness";
@@ -17,6 +18,12 @@ export interface ReadinessGateArgs {
   nomadToken: pulumi.Input<string>;
   expectedClients: number;
   timeoutSeconds: number;
+  /** The VMs whose guest-attribute boot reports the gate reads while it waits. */
+  bootReport?: {
+    project: pulumi.Input<string>;
+    region: pulumi.Input<string>;
+    groups: pulumi.Input<string>[];
+  };
 }
 
 /**
@@ -29,7 +36,8 @@ export const readinessProvider: pulumi.dynamic.ResourceProvider = {
     return { id: `${inputs.consulAddress}|${inputs.nomadAddress}`, outs: inputs };
   },
   async diff(_id: string, olds: ReadinessInput, news: ReadinessInput) {
-    // A changed endpoint, CA or client count waits again; a new timeout or token does not.
+    // A changed endpoint, CA or client count waits again; a new timeout, token or boot-report
+    // target does not.
     return keyedDiff(olds, news, ["consulAddress", "nomadAddress", "caPem", "expectedClients"]);
   },
   async update(_id: string, _olds: ReadinessInput, news: ReadinessInput) {

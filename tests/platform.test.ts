@@ -108,6 +108,7 @@ describe.each(["dc1", "dc2"])("platform of %s", (stack) => {
       expect(t.inputs.tags).toEqual([`${stack}-${role.slice(0, -1)}`]);
       expect(Object.keys(t.inputs.metadata as object).sort()).toEqual([
         "block-project-ssh-keys",
+        "enable-guest-attributes",
         "enable-oslogin",
         "startup-script",
       ]);

@@ -1,0 +1,169 @@
+/**
+ * Boot progress of the datacenter's VMs while the readiness gate waits: the instances of
+ * each managed instance group and the boot report each VM writes as guest attributes
+ * (contract in bootReport.ts). A VM that reports `failed` ends the wait at once, quoting its
+ * step and message; on timeout the gate shows where each VM is. Without credentials, or
+ * when the API refuses, the gate waits as before and says why progress is unavailable.
+ */
+import { BOOT_REPORT_KEYS, BOOT_REPORT_NAMESPACE, BootStatus } from "./bootReport";
+import { ComputeClient, GuestAttribute, ManagedInstance, computeClient } from "./computeApi";
+import { AuthEnvironment, findCredentials } from "./gcpAuth";
+import { errorText } from "./googleHttp";
+
+/** Which VMs to follow. Plain values: this travels in the gate's inputs (no credential). */
+export interface BootReportTarget {
+  project: string;
+  region: string;
+  /** Names of the managed instance groups (servers, clients). */
+  groups: string[];
+}
+
+/**
+ * Seconds between reads. GCE allows about 10 guest-attribute queries per minute per VM
+ * (cloud.google.com/compute/docs/metadata/manage-guest-attributes): 4 per minute leaves
+ * room, and a failure is still seen well within a minute.
+ */
+export const BOOT_POLL_SECONDS = 15;
+
+/** One VM's latest known state. */
+export interface VmBoot {
+  group: string;
+  name: string;
+  zone: string;
+  instanceStatus?: string;
+  currentAction?: string;
+  status?: BootStatus;
+  step?: string;
+  error?: string;
+  /** Why this VM's report could not be read. */
+  readError?: string;
+}
+
+/** Where the reader's dependencies come from; tests point them at local fakes. */
+export interface BootWatchOptions {
+  auth?: AuthEnvironment;
+  computeBaseUrl?: string;
+  pollSeconds?: number;
+}
+
+/** The report keys of one VM, from its guest attributes. */
+export function parseBootReport(
+  items: GuestAttribute[],
+): Pick<VmBoot, "status" | "step" | "error"> {
+  const get = (key: string) =>
+    items.find((a) => a.namespace === BOOT_REPORT_NAMESPACE && a.key === key)?.value;
+  const status = get(BOOT_REPORT_KEYS.status);
+  const step = get(BOOT_REPORT_KEYS.step);
+  const error = get(BOOT_REPORT_KEYS.error);
+  return {
+    ...(status === "running" || status === "ready" || status === "failed" ? { status } : {}),
+    ...(step ? { step } : {}),
+    ...(error ? { error } : {}),
+  };
+}
+
+/** One line per VM, for the gate's messages. */
+export function describeVm(v: VmBoot): string {
+  const where = `${v.name} (${v.zone})`;
+  if (v.status === "failed")
+    return `${where}: failed at step ${v.step ?? "?"}: ${v.error ?? "(no message)"}`;
+  if (v.status === "ready") return `${where}: boot script finished`;
+  if (v.status === "running") return `${where}: step ${v.step ?? "?"}, running`;
+  const instance = [
+    v.instanceStatus,
+    v.currentAction && v.currentAction !== "NONE" ? v.currentAction : undefined,
+  ]
+    .filter((x) => x)
+    .join(", ");
+  const state = instance ? ` (instance ${instance})` : "";
+  if (!v.name) return `${v.group}: an instance not created yet${state}`;
+  const why = v.readError ? `report unreadable: ${v.readError}` : "no boot report yet";
+  return `${where}: ${why}${state}`;
+}
+
+/** The error that ends the wait when a VM reports a failed boot. */
+export function bootFailureMessage(v: VmBoot, project: string, all: VmBoot[]): string {
+  return [
+    `boot failed on ${v.name} (${v.zone}, group ${v.group}) at step ${v.step ?? "?"}: ${v.error ?? "(no message)"}`,
+    `  serial console: gcloud compute instances get-serial-port-output ${v.name} --zone ${v.zone} --project ${project}`,
+    "Boot progress:",
+    ...all.map((x) => `  - ${describeVm(x)}`),
+  ].join("\n");
+}
+
+/** Follows the VMs' boot reports; `refresh` never throws (problems become the note). */
+export interface BootWatch {
+  refresh(): Promise<void>;
+  /** When a VM reports `failed`: the message that ends the wait (step, error, every VM). */
+  failure(): string | undefined;
+  /** The progress section of a timeout message. */
+  describe(): string;
+}
+
+async function readGroup(
+  client: ComputeClient,
+  group: string,
+  previous: VmBoot[],
+): Promise<VmBoot[]> {
+  const instances: ManagedInstance[] = await client.listManagedInstances(group);
+  return Promise.all(
+    instances.map(async (m): Promise<VmBoot> => {
+      if (!m.name || !m.zone) return { group, name: "", zone: "", ...m };
+      const base = { group, name: m.name, zone: m.zone, ...m } as VmBoot;
+      try {
+        return {
+          ...base,
+          ...parseBootReport(await client.guestAttributes(m.zone, m.name, BOOT_REPORT_NAMESPACE)),
+        };
+      } catch (e) {
+        // Keep what was known; say why it is stale.
+        const before = previous.find((p) => p.name === m.name);
+        return { ...before, ...base, readError: errorText(e) };
+      }
+    }),
+  );
+}
+
+/** A watch over the target's VMs, or one that only explains why there is none. */
+export function openBootWatch(target: BootReportTarget, opts: BootWatchOptions = {}): BootWatch {
+  const found = findCredentials(opts.auth);
+  const interval = (opts.pollSeconds ?? BOOT_POLL_SECONDS) * 1000;
+  let vms: VmBoot[] = [];
+  let note = found.source ? "" : found.reason;
+  let next = 0;
+  const client = found.source
+    ? computeClient({
+        project: target.project,
+        region: target.region,
+        tokens: found.source,
+        ...(opts.computeBaseUrl ? { baseUrl: opts.computeBaseUrl } : {}),
+      })
+    : undefined;
+  return {
+    async refresh() {
+      if (!client || Date.now() < next) return;
+      next = Date.now() + interval;
+      try {
+        const groups = await Promise.all(target.groups.map((g) => readGroup(client, g, vms)));
+        vms = groups.flat();
+        note = "";
+      } catch (e) {
+        note = errorText(e);
+      }
+    },
+    failure() {
+      const failed = vms.find((v) => v.status === "failed");
+      return failed ? bootFailureMessage(failed, target.project, vms) : undefined;
+    },
+    describe() {
+      if (!client || (vms.length === 0 && note)) return `Boot progress unavailable: ${note}`;
+      const lines = vms.map((v) => `  - ${describeVm(v)}`);
+      const head = `Boot progress (guest attributes ${BOOT_REPORT_NAMESPACE}/*, groups ${target.groups.join(", ")}):`;
+      return [
+        head,
+        ...(lines.length > 0 ? lines : ["  (no instances listed yet)"]),
+        ...(note ? [`  last read failed: ${note}`] : []),
+      ].join("\n");
+    },
+  };
+}

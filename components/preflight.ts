@@ -1,0 +1,48 @@
+/**
+ * The preflight: a dynamic-provider resource that checks the deployer's permissions
+ * (deployerCheck.ts) after the project's APIs are enabled and before any other GCP resource
+ * is created. It runs on create and whenever its inputs change (a new program version with
+ * other roles); an unchanged preflight is never re-run. Pulumi serializes the provider into
+ * state, so it holds no client and no credential; its outputs are the verdict only.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DeployerCheckInput, checkDeployer } from "./deployerCheck";
+import { keyedDiff } from "./dynamicDiff";
+
+/** Inputs of {@link Preflight}. */
+export interface PreflightArgs {
+  project: pulumi.Input<string>;
+  roles: Record<string, string[]>;
+  providerCredentialKeys: string[];
+}
+
+/** Create and update check; delete touches nothing. */
+export const preflightProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: DeployerCheckInput) {
+    const verdict = await checkDeployer(inputs);
+    return { id: `preflight-${inputs.project}`, outs: { ...inputs, ...verdict } };
+  },
+  async diff(_id: string, olds: DeployerCheckInput, news: DeployerCheckInput) {
+    return keyedDiff(olds, news, ["project"]);
+  },
+  async update(_id: string, _olds: DeployerCheckInput, news: DeployerCheckInput) {
+    return { outs: { ...news, ...(await checkDeployer(news)) } };
+  },
+};
+
+/** Checks the deployer's permissions; `checked` and `note` say what was concluded. */
+export class Preflight extends pulumi.dynamic.Resource {
+  declare public readonly checked: pulumi.Output<boolean>;
+  declare public readonly note: pulumi.Output<string>;
+
+  constructor(name: string, args: PreflightArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      preflightProvider,
+      name,
+      { ...args, checked: undefined, note: undefined },
+      opts,
+      "hashistack",
+      "Preflight",
+    );
+  }
+}
