@@ -19,6 +19,7 @@ import { GatewayAcls, INGRESS_NAMESPACE } from "./components/gatewayAcls";
 import { intentions } from "./components/intentions";
 import { MeshConfig } from "./components/meshConfig";
 import { ClusterPeering } from "./components/peering";
+import { activePeers, deferralNotice } from "./components/deferral";
 import { OUTPUTS, readAcceptorOutputs } from "./components/peerOutputs";
 import { ReadinessGate } from "./components/readinessGate";
 import { ClusterSecrets } from "./components/secrets";
@@ -30,9 +31,16 @@ import { Workloads } from "./components/workloads";
 export = async () => {
   // Validated before any resource exists: bad input fails here with every problem listed.
   const cfg = loadConfig();
+  // --- Deferred peering (npm run deploy's platform phase; components/deferral.ts) ---
+  // Dialer peers in hashistack:deferredPeers are left out of this run entirely; `peers`
+  // replaces cfg.peers wherever a peer-related object is made. Empty by default.
+  const peers = activePeers(cfg.peers, cfg.deferredPeers);
+  const deferral = deferralNotice(cfg.peers, cfg.deferredPeers);
+  if (deferral) void pulumi.log.info(deferral);
+  // --- end deferred peering ---
   // Cross-stack inputs next, also before anything is created: a dialer deployed before its
   // acceptor stops here, naming the stack and the output.
-  const acceptors = await readAcceptorOutputs(cfg.datacenter, cfg.peers);
+  const acceptors = await readAcceptorOutputs(cfg.datacenter, peers);
   const dc = cfg.datacenter;
   const tags = clusterTags(dc);
   const apiGateway = cfg.replicas.frontend > 0;
@@ -209,6 +217,8 @@ export = async () => {
     inCluster,
   );
   const mesh = new MeshConfig(`${dc}-mesh`, {}, inCluster);
+  // All configured peers, deferred or not: the frontend's upstream list stays the same
+  // across npm run deploy's two phases (no job update when the peering is completed).
   const upstreams = [
     `http://${SERVICES.publicApi}.virtual.consul`,
     `http://${SERVICES.privateApi}.virtual.consul`,
@@ -243,7 +253,7 @@ export = async () => {
     `${dc}-peering`,
     {
       datacenter: dc,
-      peers: cfg.peers,
+      peers,
       failoverMode: cfg.failoverMode,
       peeringGeneration: cfg.peeringGeneration,
       acceptors,
@@ -259,15 +269,15 @@ export = async () => {
     {
       intentions: intentions({
         localFrontend: apiGateway,
-        consumerPeers: cfg.peers.map((p) => p.peerName),
+        consumerPeers: peers.map((p) => p.peerName),
         ...(cfg.failoverMode === "sameness-group" ? { samenessGroup: SAMENESS_GROUP } : {}),
       }),
       after: peering.peeringObjects,
     },
     inCluster,
   );
-  const acceptsPeers = cfg.peers.some((p) => p.role === "acceptor");
-  const dialsPeers = cfg.peers.some((p) => p.role === "dialer");
+  const acceptsPeers = peers.some((p) => p.role === "acceptor");
+  const dialsPeers = peers.some((p) => p.role === "dialer");
   const runningBackends = EXPORTED.filter(
     (s) => (s === SERVICES.publicApi ? cfg.replicas.publicApi : cfg.replicas.privateApi) > 0,
   );
@@ -290,5 +300,6 @@ export = async () => {
     [OUTPUTS.exported]: runningBackends,
     ...(acceptsPeers ? { [OUTPUTS.tokens]: peering.tokens } : {}),
     ...(dialsPeers ? { peerings: peering.peerings } : {}),
+    ...(cfg.deferredPeers.length > 0 ? { deferredPeers: cfg.deferredPeers } : {}),
   };
 };

@@ -36,6 +36,7 @@ import {
   RawConfig,
   StackConfig,
 } from "./configTypes";
+import { DEFERRED_PEERS_KEY, parseDeferredPeers } from "./deferral";
 
 export * from "./configTypes";
 export { MIN_CONSUL_VERSION, MIN_NOMAD_VERSION } from "./configVersions";
@@ -67,6 +68,7 @@ export const DEFAULTS: Readonly<Record<string, string | undefined>> = {
   privateApiReplicas: "2",
   frontendReplicas: "1",
   readinessTimeoutMinutes: "20",
+  [DEFERRED_PEERS_KEY]: "[]",
 };
 
 /**
@@ -292,6 +294,10 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
       fail(ns("peers"), peersRaw, "each remote datacenter once");
   }
 
+  // Set only by npm run deploy's platform phase (components/deferral.ts).
+  const deferral = parseDeferredPeers(value(DEFERRED_PEERS_KEY), peers);
+  problems.push(...deferral.problems);
+
   const failoverRaw = value("failoverMode");
   const failoverMode = FAILOVER_MODES.find((m) => m === failoverRaw);
   if (!failoverMode) fail(ns("failoverMode"), failoverRaw, FAILOVER_MODES.join(", "));
@@ -366,6 +372,7 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
     peeringGeneration,
     replicas,
     readinessTimeoutMinutes,
+    deferredPeers: deferral.deferred,
   };
 }
 

@@ -80,6 +80,8 @@ export interface StackConfig {
   replicas: DemoReplicas;
   /** Upper bound for the readiness gate's wait. */
   readinessTimeoutMinutes: number;
+  /** Dialed remote datacenters left out of this run (`npm run deploy`'s platform phase). */
+  deferredPeers: string[];
 }
 
 /** Raw input of the validator: config values as Pulumi stores them (strings, arrays as JSON). */
