@@ -37,7 +37,7 @@ export function parseDeferredPeers(
   if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) {
     return { deferred: [], problems: [problem] };
   }
-  const strings = list as string[];
+  const strings = list;
   if (strings.some((d) => !dialed.includes(d)) || new Set(strings).size !== strings.length) {
     return { deferred: [], problems: [problem] };
   }

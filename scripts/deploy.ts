@@ -1,12 +1,50 @@
 /**
- * `npm run deploy` / `npm run destroy`: every stack of this project in peer order (Automation
- * API), acceptors first on deploy and dialers first on destroy, streaming progress and
- * stopping at the first failure with the stack's name. `-- --stacks dc1,dc2` limits the set.
+ * `npm run deploy`: every stack of this project, creating missing ones, with the policy pack
+ * as CI runs it. Platforms deploy all at once (dialers with their peering deferred while
+ * their acceptor deploys), then each dialer completes its peering once its acceptors are done
+ * (scripts/orchestrate.ts). A failure stops the run naming the stack and phase; a re-run
+ * resumes. `npm run destroy`: dialers first, one stack at a time. `-- --stacks dc1,dc2`
+ * limits the set. `pulumi up` by hand keeps the simple order: acceptors, then dialers.
  */
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { ROOT } from "../tests/harness/stackConfig";
+import { automationOps, summarizeCliError } from "./automation";
+import { deployAll, describePlan } from "./orchestrate";
 import { hasPulumiCli, NO_CLI } from "./pulumiCli";
-import { deployOrder, destroyOrder, readStackPeers } from "./stackOrder";
+import { deployOrder, destroyOrder, readStacks } from "./stackOrder";
+
+async function up(stacks: ReturnType<typeof readStacks>): Promise<number> {
+  const ops = automationOps(ROOT, (line) => console.log(line));
+  const result = await deployAll(stacks, ops, (line) => console.log(`==> ${line}`));
+  for (const s of result.skipped) console.log(`==> skipped ${s}: nothing to do`);
+  if (result.failures.length === 0) {
+    console.log(`\ndeploy complete: ${result.done.join(", ")}`);
+    return 0;
+  }
+  for (const f of result.failures)
+    console.error(`\ndeploy stopped: stack ${f.stack} failed in phase ${f.phase}: ${f.message}`);
+  console.error(
+    `finished before the stop: ${result.done.join(", ") || "nothing"}. Fix the cause and run npm run deploy again: it resumes (finished stacks show no changes).`,
+  );
+  return 1;
+}
+
+async function destroy(order: string[]): Promise<number> {
+  for (const name of order) {
+    console.log(`\n=== destroy ${name} ===`);
+    try {
+      const stack = await LocalWorkspace.selectStack({ stackName: name, workDir: ROOT });
+      await stack.destroy({ onOutput: (out) => process.stdout.write(out) });
+    } catch (e) {
+      const message = summarizeCliError(e instanceof Error ? e.message : String(e));
+      console.error(
+        `\ndestroy of stack ${name} failed; later stacks were not touched.\n${message}`,
+      );
+      return 1;
+    }
+  }
+  return 0;
+}
 
 async function main(): Promise<number> {
   const action = process.argv[2];
@@ -18,29 +56,19 @@ async function main(): Promise<number> {
     const i = process.argv.indexOf("--stacks");
     return i > 0 ? (process.argv[i + 1] ?? "").split(",").filter(Boolean) : undefined;
   })();
-  const all = readStackPeers(ROOT);
+  const all = readStacks(ROOT);
   const stacks = only ? all.filter((s) => only.includes(s.stack)) : all;
-  const order = action === "up" ? deployOrder(stacks) : destroyOrder(stacks);
-  console.log(`${action === "up" ? "deploy" : "destroy"} order: ${order.join(" → ")}`);
+  const peers = stacks.map((s) => ({ stack: s.stack, dials: s.dials.map((d) => d.stack) }));
+  if (action === "up") {
+    // Acceptors before dialers is the order peerings complete in (and of `pulumi up` by hand).
+    console.log(`deploy order: ${deployOrder(peers).join(" → ")}`);
+    for (const line of describePlan(stacks)) console.log(`  ${line}`);
+  } else console.log(`destroy order: ${destroyOrder(peers).join(" → ")}`);
   if (!hasPulumiCli()) {
     console.error(NO_CLI);
     return 2;
   }
-  for (const name of order) {
-    console.log(`\n=== ${action} ${name} ===`);
-    try {
-      const stack = await LocalWorkspace.selectStack({ stackName: name, workDir: ROOT });
-      const onOutput = (out: string) => process.stdout.write(out);
-      if (action === "up") await stack.up({ onOutput });
-      else await stack.destroy({ onOutput });
-    } catch (e) {
-      console.error(
-        `\n${action} of stack ${name} failed; later stacks were not touched.\n${e instanceof Error ? e.message : String(e)}`,
-      );
-      return 1;
-    }
-  }
-  return 0;
+  return action === "up" ? up(stacks) : destroy(destroyOrder(peers));
 }
 
 main().then(

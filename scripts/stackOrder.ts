@@ -12,22 +12,47 @@ export interface StackPeers {
   dials: string[];
 }
 
-/** Reads every `Pulumi.<stack>.yaml` in `dir`: which stacks each one dials. */
-export function readStackPeers(dir: string): StackPeers[] {
+/** A stack of this project as `npm run deploy` needs it: its datacenter and whom it dials. */
+export interface StackInfo {
+  stack: string;
+  /** Its `hashistack:datacenter` (acceptors key their tokens by it). */
+  datacenter: string;
+  /** Acceptor stacks of this project it dials, with the remote datacenter of each entry. */
+  dials: { stack: string; datacenter: string }[];
+}
+
+/** This program's Pulumi project name (stack references into other projects impose no order). */
+const PROJECT = "hashistack";
+
+/**
+ * Reads every `Pulumi.<stack>.yaml` in `dir`. A dialer entry names its acceptor as
+ * `<org>/<project>/<stack>` (or a shorter suffix of it); only acceptors of this project count.
+ */
+export function readStacks(dir: string): StackInfo[] {
   return fs
     .readdirSync(dir)
     .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+    .sort()
     .map((f) => {
       const stack = f.split(".")[1] as string;
-      const peers = JSON.parse(
-        readStackConfig(path.join(dir, f))["hashistack:peers"] ?? "[]",
-      ) as string[];
+      const config = readStackConfig(path.join(dir, f));
+      const peers = JSON.parse(config["hashistack:peers"] ?? "[]") as string[];
       const dials = peers
         .map((p) => p.split(":"))
-        .filter(([role, , ref]) => role === "dialer" && ref)
-        .map(([, , ref]) => (ref as string).split("/").pop() as string);
-      return { stack, dials };
+        .filter(([role, remote, ref]) => role === "dialer" && remote && ref)
+        .map(([, remote, ref]) => ({ remote: remote as string, parts: (ref as string).split("/") }))
+        .filter(({ parts }) => parts.length < 2 || parts[parts.length - 2] === PROJECT)
+        .map(({ remote, parts }) => ({
+          stack: parts[parts.length - 1] as string,
+          datacenter: remote,
+        }));
+      return { stack, datacenter: config["hashistack:datacenter"] ?? stack, dials };
     });
+}
+
+/** Reads every `Pulumi.<stack>.yaml` in `dir`: which stacks each one dials. */
+export function readStackPeers(dir: string): StackPeers[] {
+  return readStacks(dir).map((s) => ({ stack: s.stack, dials: s.dials.map((d) => d.stack) }));
 }
 
 /**

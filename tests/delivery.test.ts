@@ -1,8 +1,10 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
 import { renderExports } from "../scripts/envExports";
+import { deployAll, deferrals, describePlan } from "../scripts/orchestrate";
 import { NO_CLI } from "../scripts/pulumiCli";
-import { deployOrder, destroyOrder, readStackPeers } from "../scripts/stackOrder";
+import { deployOrder, destroyOrder, readStackPeers, readStacks } from "../scripts/stackOrder";
+import { FakeStacks } from "./harness/fakeStacks";
 import { ROOT } from "./harness/stackConfig";
 
 describe("stack order", () => {
@@ -44,6 +46,154 @@ describe("stack order", () => {
     ).toThrow(
       "peering cycle between stacks dc1, dc2: each dialer needs its acceptor deployed first; make one stack the acceptor of the other instead of both dialing",
     );
+  });
+});
+
+/** The shipped pair: dc1 accepts dc2; dc2 dials dc1. dc1 (the acceptor) takes longer. */
+function shippedPair(): FakeStacks {
+  return new FakeStacks({
+    dc1: { datacenter: "dc1", accepts: ["dc2"], dials: [], ms: 40 },
+    dc2: { datacenter: "dc2", accepts: [], dials: [{ stack: "dc1", datacenter: "dc1" }], ms: 20 },
+  });
+}
+
+describe("npm run deploy orchestration (fake Automation API)", () => {
+  const stacks = readStacks(ROOT);
+  const quiet = () => undefined;
+
+  test("the shipped stacks as the orchestrator reads them", () => {
+    expect(stacks).toEqual([
+      { stack: "dc1", datacenter: "dc1", dials: [] },
+      { stack: "dc2", datacenter: "dc2", dials: [{ stack: "dc1", datacenter: "dc1" }] },
+    ]);
+    expect(describePlan(stacks)).toEqual([
+      "platform phase (all at once): dc1, dc2",
+      "peering phase: dc2 after dc1 (its peering deferred until then)",
+    ]);
+  });
+
+  test("first deploy: missing stacks created, both platforms at once (dc2's peering deferred), then dc2's peering after dc1", async () => {
+    const fake = shippedPair();
+    const log: string[] = [];
+    const result = await deployAll(stacks, fake, (l) => log.push(l));
+    expect(result.failures).toEqual([]);
+    expect(log.slice(0, 2)).toEqual(["created stack dc1", "created stack dc2"]);
+    expect(fake.ups).toEqual([
+      { label: "dc1 platform", deferredPeers: [] },
+      { label: "dc2 platform", deferredPeers: ["dc1"] },
+      { label: "dc2 peering", deferredPeers: [] },
+    ]);
+    // Concurrent: both platform updates started before either finished.
+    expect(fake.at("start dc2 platform")).toBeLessThan(fake.at("end dc1 platform"));
+    expect(fake.at("start dc1 platform")).toBeLessThan(fake.at("end dc2 platform"));
+    // The peering completes after the acceptor finished, never before.
+    expect(fake.at("start dc2 peering")).toBeGreaterThan(fake.at("end dc1 platform"));
+    expect(fake.outputsOf.dc2?.peerings).toEqual({ "dc1-default": "token-dc1-for-dc2-gen1" });
+    expect(result.done).toEqual(["dc2 platform", "dc1 platform", "dc2 peering"]);
+  });
+
+  test("a failure stops the run naming the stack and phase; the running update finishes, nothing new starts", async () => {
+    const fake = shippedPair();
+    fake.failNext.add("dc1 platform");
+    const result = await deployAll(stacks, fake, () => undefined);
+    expect(result.failures).toEqual([
+      {
+        stack: "dc1",
+        phase: "platform",
+        message: "dc1-readiness: datacenter not ready after 1200 s",
+      },
+    ]);
+    expect(result.done).toEqual(["dc2 platform"]);
+    expect(fake.events).not.toContain("start dc2 peering");
+  });
+
+  test("a re-run after a failed platform resumes: the deferral is recomputed and the peering completes", async () => {
+    const fake = shippedPair();
+    fake.failNext.add("dc1 platform");
+    await deployAll(stacks, fake, quiet);
+    fake.ups.length = 0;
+    const result = await deployAll(stacks, fake, quiet);
+    expect(result.failures).toEqual([]);
+    expect(fake.ups).toEqual([
+      { label: "dc1 platform", deferredPeers: [] },
+      { label: "dc2 platform", deferredPeers: ["dc1"] },
+      { label: "dc2 peering", deferredPeers: [] },
+    ]);
+    expect(fake.outputsOf.dc2?.peerings).toEqual({ "dc1-default": "token-dc1-for-dc2-gen1" });
+  });
+
+  test("a re-run after a failed peering deploys the dialer in one step (its acceptor's token exists)", async () => {
+    const fake = shippedPair();
+    fake.failNext.add("dc2 peering");
+    const first = await deployAll(stacks, fake, quiet);
+    expect(first.failures).toEqual([
+      {
+        stack: "dc2",
+        phase: "peering",
+        message: "dc2-readiness: datacenter not ready after 1200 s",
+      },
+    ]);
+    fake.ups.length = 0;
+    const log: string[] = [];
+    const result = await deployAll(stacks, fake, (l) => log.push(l));
+    expect(result.failures).toEqual([]);
+    expect(fake.ups).toEqual([
+      { label: "dc1 platform", deferredPeers: [] },
+      { label: "dc2 platform", deferredPeers: [] },
+    ]);
+    expect(result.skipped).toEqual(["dc2 peering"]);
+    expect(log).not.toContain("created stack dc1");
+    expect(fake.outputsOf.dc2?.peerings).toEqual({ "dc1-default": "token-dc1-for-dc2-gen1" });
+  });
+
+  test("re-peering: a token the acceptor replaced during the platform phase is picked up by the peering phase", async () => {
+    const fake = shippedPair();
+    await deployAll(stacks, fake, quiet);
+    fake.generation.dc1 = 2;
+    fake.ups.length = 0;
+    const result = await deployAll(stacks, fake, quiet);
+    expect(result.failures).toEqual([]);
+    expect(fake.ups.map((u) => u.label)).toEqual(["dc1 platform", "dc2 platform", "dc2 peering"]);
+    expect(fake.outputsOf.dc2?.peerings).toEqual({ "dc1-default": "token-dc1-for-dc2-gen2" });
+  });
+
+  test("three stacks: dc2's peering waits for dc3's platform only; dc3 defers dc1 but accepts dc2 at once", async () => {
+    const three = [
+      { stack: "dc1", datacenter: "dc1", dials: [] },
+      { stack: "dc2", datacenter: "dc2", dials: [{ stack: "dc3", datacenter: "dc3" }] },
+      { stack: "dc3", datacenter: "dc3", dials: [{ stack: "dc1", datacenter: "dc1" }] },
+    ];
+    const fake = new FakeStacks({
+      dc1: { datacenter: "dc1", accepts: ["dc3"], dials: [], ms: 60 },
+      dc2: { datacenter: "dc2", accepts: [], dials: [{ stack: "dc3", datacenter: "dc3" }], ms: 10 },
+      dc3: {
+        datacenter: "dc3",
+        accepts: ["dc2"],
+        dials: [{ stack: "dc1", datacenter: "dc1" }],
+        ms: 20,
+      },
+    });
+    expect(deferrals(three, {})).toEqual({ dc1: [], dc2: ["dc3"], dc3: ["dc1"] });
+    const result = await deployAll(three, fake, quiet);
+    expect(result.failures).toEqual([]);
+    expect(fake.at("start dc2 peering")).toBeGreaterThan(fake.at("end dc3 platform"));
+    expect(fake.at("start dc2 peering")).toBeLessThan(fake.at("end dc1 platform"));
+    expect(fake.at("start dc3 peering")).toBeGreaterThan(fake.at("end dc1 platform"));
+    expect(fake.outputsOf.dc2?.peerings).toEqual({ "dc3-default": "token-dc3-for-dc2-gen1" });
+    expect(fake.outputsOf.dc3?.peerings).toEqual({ "dc1-default": "token-dc1-for-dc3-gen1" });
+  });
+
+  test("a stack that cannot be created or selected stops the run in phase prepare", async () => {
+    const fake = shippedPair();
+    const result = await deployAll(
+      [...stacks, { stack: "dc9", datacenter: "dc9", dials: [] }],
+      fake,
+      quiet,
+    );
+    expect(result.failures).toEqual([
+      { stack: "dc9", phase: "prepare", message: "unknown stack dc9" },
+    ]);
+    expect(fake.ups).toEqual([]);
   });
 });
 
@@ -102,6 +252,9 @@ describe("without the Pulumi CLI", () => {
   test("deploy prints the order, then one line on installing the CLI, and exits 2", () => {
     const r = run("scripts/deploy.ts", ["up"]);
     expect(r.stdout).toContain("deploy order: dc1 → dc2");
+    expect(r.stdout).toContain(
+      "  platform phase (all at once): dc1, dc2\n  peering phase: dc2 after dc1 (its peering deferred until then)\n",
+    );
     expect(r.stderr.trim()).toBe(NO_CLI);
     expect(r.status).toBe(2);
   });
