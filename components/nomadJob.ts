@@ -21,6 +21,12 @@ import {
 import { JobInputs, JobState, decideJobDiff, jobDrift } from "./nomadJobDiff";
 import { partialFailure, previewNote } from "./dynamicResult";
 
+/**
+ * Pause between reads of a job's deployment while waiting for it to be healthy
+ * (scripts/durations.ts reads it for the estimate).
+ */
+export const DEPLOYMENT_POLL_MS = 5000;
+
 /** A Nomad connection as resource arguments: values may come from other resources. */
 export interface NomadConnectionArgs {
   address: pulumi.Input<string>;
@@ -64,6 +70,7 @@ async function apply(inputs: NomadJobInputs): Promise<NomadJobOutputs> {
         job,
         outs.jobModifyIndex,
         inputs.timeoutSeconds,
+        DEPLOYMENT_POLL_MS,
       );
     return outs;
   } catch (e) {

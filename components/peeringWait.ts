@@ -8,6 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { callApi } from "./apiClient";
 import { keyedDiff } from "./dynamicDiff";
 
+/** Default pause between looks at the peering (scripts/durations.ts reads it for the estimate). */
+export const PEERING_POLL_SECONDS = 10;
+
 /** Inputs of the wait. */
 export interface PeeringWaitInput {
   consulAddress: string;
@@ -60,7 +63,7 @@ export async function peeringStatus(i: PeeringWaitInput): Promise<PeeringWaitRes
 /** Waits until ACTIVE with every expected service imported. */
 export async function waitForPeering(i: PeeringWaitInput): Promise<PeeringWaitResult> {
   const deadline = Date.now() + i.timeoutSeconds * 1000;
-  const poll = (i.pollSeconds ?? 10) * 1000;
+  const poll = (i.pollSeconds ?? PEERING_POLL_SECONDS) * 1000;
   let last: PeeringWaitResult | undefined;
   let lastError = "";
   for (;;) {

@@ -9,6 +9,9 @@
 import { ApiRequest, apiRequest } from "./apiClient";
 import { BootReportTarget, BootWatchOptions, openBootWatch } from "./bootProgress";
 
+/** Default pause between rounds of checks (scripts/durations.ts reads it for the estimate). */
+export const READINESS_POLL_SECONDS = 10;
+
 /** What the gate waits for. */
 export interface ReadinessInput {
   consulAddress: string;
@@ -18,7 +21,7 @@ export interface ReadinessInput {
   nomadToken: string;
   expectedClients: number;
   timeoutSeconds: number;
-  /** Pause between rounds (default 10 s). */
+  /** Pause between rounds (default READINESS_POLL_SECONDS). */
   pollSeconds?: number;
   /** The VMs whose guest-attribute boot reports are read while waiting. */
   bootReport?: BootReportTarget;
@@ -125,7 +128,7 @@ export async function waitUntilReady(
   boot: BootWatchOptions = {},
 ): Promise<CheckResult[]> {
   const deadline = Date.now() + i.timeoutSeconds * 1000;
-  const poll = (i.pollSeconds ?? 10) * 1000;
+  const poll = (i.pollSeconds ?? READINESS_POLL_SECONDS) * 1000;
   const watch = i.bootReport ? openBootWatch(i.bootReport, boot) : undefined;
   for (;;) {
     const [results] = await Promise.all([checkOnce(i), watch?.refresh()]);

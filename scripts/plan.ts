@@ -2,13 +2,15 @@
  * `npm run plan -- <stack>`: the offline plan of a stack. Runs `index.ts` under Pulumi's
  * mock runtime with `Pulumi.<stack>.yaml` (no CLI, credentials or network), prints the
  * resource tree and the stack outputs it would export, writes a Mermaid graph of the
- * dependencies to `docs/topology-<stack>.md`, and prints the resource count and the
- * longest dependency chain (the deploy's critical path).
+ * dependencies to `docs/topology-<stack>.md`, and prints the resource count, the
+ * longest dependency chain, and the estimated deploy duration (scripts/estimate.ts) of the
+ * stack and of `npm run deploy` of every stack.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { ROOT, runProgram } from "../tests/harness/program";
 import { RecordedResource, SECRET_SIG, SIG_KEY, UNKNOWN } from "../tests/harness/recorder";
+import { deployEstimateLines, stackEstimateLines } from "./planEstimate";
 
 /** Renders an output value for people: secrets stay hidden. */
 export function showOutput(v: unknown): string {
@@ -58,6 +60,9 @@ async function main(): Promise<number> {
   );
   console.log(`Critical path (${critical.length} resources, created in this order):`);
   critical.forEach((r, i) => console.log(`  ${i + 1}. ${r.name}  (${r.type})`));
+  console.log("");
+  for (const line of stackEstimateLines(stack, graph)) console.log(line);
+  for (const line of await deployEstimateLines({ stack, graph })) console.log(line);
 
   const doc = [
     `# Topology of stack \`${stack}\``,

@@ -1,0 +1,147 @@
+/**
+ * The boot part of the deploy estimate: what a node group's rendered startup script does
+ * (read from the script itself, so a change to the install function shows in the estimate)
+ * and when the cluster it forms is ready for the readiness gate. Pure; figures from
+ * scripts/durations.ts.
+ */
+import { BOOT, Figure, PACKAGES } from "./durations";
+
+/** What the package-install function (`main_install`) does on a fresh Debian 12 GCE image. */
+export interface InstallPlan {
+  aptUpdates: number;
+  aptInstalls: number;
+  /** Some transaction installs Recommends. */
+  recommends: boolean;
+  /** Package names (versions stripped) the transactions name. */
+  packages: string[];
+}
+
+/** The body of a top-level bash function (`name() {` ... `}` in column 0). */
+export function functionBody(script: string, name: string): string {
+  const start = script.search(new RegExp(`^${name}\\(\\) \\{$`, "m"));
+  if (start < 0) throw new Error(`startup script defines no ${name}()`);
+  const end = script.indexOf("\n}", start);
+  return script.slice(start, end < 0 ? undefined : end);
+}
+
+/** Reads the install plan from a rendered startup script (header PACKAGES + main_install). */
+export function installPlan(script: string): InstallPlan {
+  const header = /^readonly PACKAGES='([^']*)'$/m.exec(script);
+  const lines = functionBody(script, "main_install")
+    .split("\n")
+    .map((l) => l.replace(/#.*$/, ""));
+  const installs = lines.filter((l) => /\bapt-get install\b/.test(l));
+  const literal = installs.flatMap((l) =>
+    (l.split(/\bapt-get install\b/)[1] ?? "")
+      .trim()
+      .split(/\s+/)
+      .filter((w) => /^[a-z0-9][a-z0-9.+-]*$/.test(w)),
+  );
+  const added = lines.flatMap((l) =>
+    [...l.matchAll(/\bwant\+=\(([^)]*)\)/g)].flatMap((m) => (m[1] ?? "").trim().split(/\s+/)),
+  );
+  const names = [...(header?.[1] ?? "").split(/\s+/), ...literal, ...added]
+    .filter(Boolean)
+    .map((p) => p.split("=")[0] as string);
+  return {
+    aptUpdates: lines.filter((l) => /\bapt-get update\b/.test(l)).length,
+    aptInstalls: installs.length,
+    recommends: installs.some((l) => !l.includes("--no-install-recommends")),
+    packages: [...new Set(names)].sort(),
+  };
+}
+
+/** Seconds the install function takes, with the figures used. */
+export function installSeconds(plan: InstallPlan): number {
+  let s = plan.aptUpdates * (BOOT.aptUpdate as Figure).seconds;
+  s += plan.aptInstalls * (BOOT.aptTransaction as Figure).seconds;
+  for (const p of plan.packages) {
+    const f = PACKAGES[p];
+    if (!f) throw new Error(`no install figure for package ${p}: add it to scripts/durations.ts`);
+    s += f.seconds;
+  }
+  if (plan.recommends && plan.packages.includes("docker.io"))
+    s += (BOOT.recommends as Figure).seconds;
+  return s;
+}
+
+/** One node group's boot inputs, from the recorded graph and its schedule. */
+export interface GroupBoot {
+  role: "server" | "client";
+  script: string;
+  /** When the MIG create finished (instances start booting). */
+  created: number;
+  /** When the IAM grants it waits for were made (secret reads wait for their propagation). */
+  granted: number;
+}
+
+/** A step of the boot timeline, for the printed critical path. */
+export interface BootStep {
+  role: string;
+  step: string;
+  at: number;
+}
+
+const f = (k: string) => (BOOT[k] as Figure).seconds;
+const secretsRead = (script: string) =>
+  [...script.matchAll(/^readonly SECRET_[A-Z_]+='([^']+)'$/gm)].length;
+
+/** An agent starting at `at` joins servers listening from `up`: at once, or on a retry. */
+function joined(at: number, up: number): number {
+  return at >= up ? at : at + Math.ceil((up - at) / f("joinRetry")) * f("joinRetry");
+}
+
+/**
+ * When Consul has a leader and the ACLs are bootstrapped, Nomad has a leader and every client
+ * is ready (the readiness gate's checks), given each group's boot inputs and when the NAT
+ * (egress for the package downloads) exists.
+ */
+export function clusterReady(
+  groups: GroupBoot[],
+  natReady: number,
+): { at: number; steps: BootStep[]; last: "server" | "client" } {
+  const steps: BootStep[] = [];
+  const up: Record<string, number> = {};
+  for (const g of groups) {
+    const add = (step: string, at: number) => {
+      steps.push({ role: g.role, step, at });
+      return at;
+    };
+    const script = add("script starts", g.created + f("vmStart"));
+    const installed = add(
+      "packages installed",
+      Math.max(script, natReady) + installSeconds(installPlan(g.script)),
+    );
+    const prepared = add(
+      g.role === "server" ? "data disk mounted" : "host prepared",
+      installed + f(g.role === "server" ? "dataDisk" : "clientHost"),
+    );
+    const readable = g.granted + f("iamPropagation");
+    const fetched = add(
+      readable > prepared ? "secrets read (after IAM propagation)" : "secrets read",
+      Math.max(prepared, readable) + secretsRead(g.script) * f("secretRead"),
+    );
+    up[g.role] = add("agents started", fetched + f("agentStart"));
+  }
+  const serversUp = up.server;
+  if (serversUp === undefined) throw new Error("no server node group in the graph");
+  const leader = serversUp + f("raftElection");
+  steps.push({ role: "server", step: "Consul and Nomad leaders", at: leader });
+  const acls = leader + f("aclBootstrap");
+  steps.push({ role: "server", step: "ACLs bootstrapped", at: acls });
+  let ready = acls;
+  let last: "server" | "client" = "server";
+  if (up.client !== undefined) {
+    const at = Math.max(joined(up.client, serversUp), leader) + f("nodeRegister");
+    steps.push({
+      role: "client",
+      step:
+        joined(up.client, serversUp) > up.client
+          ? "Nomad clients ready (after a join retry)"
+          : "Nomad clients ready",
+      at,
+    });
+    if (at > ready) [ready, last] = [at, "client"];
+  }
+  return { at: ready, steps: steps.sort((a, b) => a.at - b.at), last };
+}
