@@ -25,7 +25,7 @@ import { partialFailure, previewNote } from "./dynamicResult";
  * Pause between reads of a job's deployment while waiting for it to be healthy
  * (scripts/durations.ts reads it for the estimate).
  */
-export const DEPLOYMENT_POLL_MS = 5000;
+export const DEPLOYMENT_POLL_MS = 2000;
 
 /** A Nomad connection as resource arguments: values may come from other resources. */
 export interface NomadConnectionArgs {

@@ -8,8 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { callApi } from "./apiClient";
 import { keyedDiff } from "./dynamicDiff";
 
-/** Default pause between looks at the peering (scripts/durations.ts reads it for the estimate). */
-export const PEERING_POLL_SECONDS = 10;
+/**
+ * Default pause between looks at the peering (scripts/durations.ts reads it for the
+ * estimate): two small Consul reads per look.
+ */
+export const PEERING_POLL_SECONDS = 5;
 
 /** Inputs of the wait. */
 export interface PeeringWaitInput {

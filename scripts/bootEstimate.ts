@@ -71,8 +71,13 @@ export interface GroupBoot {
   script: string;
   /** When the MIG create finished (instances start booting). */
   created: number;
-  /** When the IAM grants it waits for were made (secret reads wait for their propagation). */
-  granted: number;
+  /** When its secret grants were made: the first secret read waits for their propagation. */
+  secretsGranted: number;
+  /**
+   * When its instance-listing grant (roles/compute.viewer) was made: cloud auto-join lists
+   * instances, so the agents join once that grant has propagated.
+   */
+  discoveryGranted: number;
 }
 
 /** A step of the boot timeline, for the printed critical path. */
@@ -86,9 +91,9 @@ const f = (k: string) => (BOOT[k] as Figure).seconds;
 const secretsRead = (script: string) =>
   [...script.matchAll(/^readonly SECRET_[A-Z_]+='([^']+)'$/gm)].length;
 
-/** An agent starting at `at` joins servers listening from `up`: at once, or on a retry. */
-function joined(at: number, up: number): number {
-  return at >= up ? at : at + Math.ceil((up - at) / f("joinRetry")) * f("joinRetry");
+/** An agent trying from `at` succeeds once `possible`: at once, or on a later retry. */
+function joined(at: number, possible: number): number {
+  return at >= possible ? at : at + Math.ceil((possible - at) / f("joinRetry")) * f("joinRetry");
 }
 
 /**
@@ -102,6 +107,7 @@ export function clusterReady(
 ): { at: number; steps: BootStep[]; last: "server" | "client" } {
   const steps: BootStep[] = [];
   const up: Record<string, number> = {};
+  const discoverable: Record<string, number> = {};
   for (const g of groups) {
     const add = (step: string, at: number) => {
       steps.push({ role: g.role, step, at });
@@ -116,27 +122,34 @@ export function clusterReady(
       g.role === "server" ? "data disk mounted" : "host prepared",
       installed + f(g.role === "server" ? "dataDisk" : "clientHost"),
     );
-    const readable = g.granted + f("iamPropagation");
+    const readable = g.secretsGranted + f("iamPropagation");
     const fetched = add(
       readable > prepared ? "secrets read (after IAM propagation)" : "secrets read",
       Math.max(prepared, readable) + secretsRead(g.script) * f("secretRead"),
     );
     up[g.role] = add("agents started", fetched + f("agentStart"));
+    discoverable[g.role] = g.discoveryGranted + f("iamPropagation");
   }
   const serversUp = up.server;
   if (serversUp === undefined) throw new Error("no server node group in the graph");
-  const leader = serversUp + f("raftElection");
+  // Servers join each other once they can list instances (a retry if the grant lags).
+  const serversJoined = joined(serversUp, discoverable.server ?? 0);
+  if (serversJoined > serversUp)
+    steps.push({ role: "server", step: "servers joined (after a retry)", at: serversJoined });
+  const leader = serversJoined + f("raftElection");
   steps.push({ role: "server", step: "Consul and Nomad leaders", at: leader });
   const acls = leader + f("aclBootstrap");
   steps.push({ role: "server", step: "ACLs bootstrapped", at: acls });
   let ready = acls;
   let last: "server" | "client" = "server";
   if (up.client !== undefined) {
-    const at = Math.max(joined(up.client, serversUp), leader) + f("nodeRegister");
+    // A client joins once the servers listen and it can list them.
+    const clientJoined = joined(up.client, Math.max(serversUp, discoverable.client ?? 0));
+    const at = Math.max(clientJoined, leader) + f("nodeRegister");
     steps.push({
       role: "client",
       step:
-        joined(up.client, serversUp) > up.client
+        clientJoined > up.client
           ? "Nomad clients ready (after a join retry)"
           : "Nomad clients ready",
       at,

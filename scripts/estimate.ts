@@ -35,6 +35,8 @@ export interface StackEstimate {
 const NODE_GROUP = "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager";
 const TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate";
 const NAT = "gcp:compute/routerNat:RouterNat";
+const SECRET_GRANT = "gcp:secretmanager/secretIamMember:SecretIamMember";
+const PROJECT_GRANT = "gcp:projects/iAMMember:IAMMember";
 
 function figure(table: Record<string, TypeFigure>, r: RecordedResource): TypeFigure {
   const f = table[r.type];
@@ -139,13 +141,17 @@ function cluster(graph: Graph, timed: Map<string, Timed>, nats: RecordedResource
       const role: GroupBoot["role"] = /^readonly ROLE='server'$/m.test(script)
         ? "server"
         : "client";
-      const grants = deps.filter((d) => /IamMember|iAMMember/.test(d.type));
+      const at = (rs: RecordedResource[]) =>
+        Math.max(0, ...rs.map((g) => timed.get(g.urn)?.finish ?? 0));
+      const projectGrants = deps.filter((d) => d.type === PROJECT_GRANT);
+      const listing = projectGrants.filter((d) => d.inputs.role === "roles/compute.viewer");
       return {
         urn: mig.urn,
         role,
         script,
         created: (timed.get(mig.urn) as Timed).finish,
-        granted: Math.max(0, ...grants.map((g) => timed.get(g.urn)?.finish ?? 0)),
+        secretsGranted: at(deps.filter((d) => d.type === SECRET_GRANT)),
+        discoveryGranted: at(listing.length > 0 ? listing : projectGrants),
       };
     });
   const natReady = Math.max(0, ...nats.map((n) => timed.get(n.urn)?.finish ?? 0));

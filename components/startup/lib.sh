@@ -76,22 +76,23 @@ checked_secret() {
 readonly UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 readonly B64_RE='^[A-Za-z0-9+/]{43}=$'
 
+# Images without curl or CA roots (Debian 12 on GCE ships both): fetch them from Debian first,
+# so the HashiCorp key can be downloaded.
+install_fetch_tools() {
+  retry 5 10 apt-get update -qq
+  retry 5 10 apt-get install -y -qq --no-install-recommends ca-certificates curl
+}
+
+# One index refresh and one apt transaction for everything the boot needs.
 main_install() {
-  local keyring=/usr/share/keyrings/hashicorp-archive-keyring.gpg codename
-  # Tools this script needs, from Debian, before the HashiCorp repository exists.
-  if ! command -v jq >/dev/null || ! command -v gpg >/dev/null || ! command -v curl >/dev/null; then
-    retry 5 10 apt-get update -qq
-    retry 5 10 apt-get install -y -qq ca-certificates curl gnupg jq
-  fi
-  # shellcheck disable=SC1091 # os-release exists on every Debian image
-  codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
-  if [ ! -s "$keyring" ]; then
-    retry 5 10 bash -c "curl -fsSL https://apt.releases.hashicorp.com/gpg | gpg --batch --yes --dearmor -o $keyring"
-  fi
-  echo "deb [signed-by=$keyring] https://apt.releases.hashicorp.com $codename main" >/etc/apt/sources.list.d/hashicorp.list
-  local want
+  local keyring=/usr/share/keyrings/hashicorp-archive-keyring.asc codename want spec missing=0
   read -r -a want <<<"$PACKAGES"
-  local missing=0 spec
+  # jq parses the Secret Manager answers (fetch_material).
+  want+=(jq)
+  # No Recommends (docker.io's pull in git, needrestart, criu and more, unused here), but
+  # AppArmor's parser stays: without it Docker silently runs containers unconfined although
+  # the kernel enforces AppArmor (docker/for-linux#976).
+  case " ${want[*]} " in *" docker.io "*) want+=(apparmor) ;; esac
   for spec in "${want[@]}"; do
     case "$spec" in
       *=*) dpkg-query -W -f='${Version}' "${spec%%=*}" 2>/dev/null | grep -qx "${spec#*=}" || missing=1 ;;
@@ -99,8 +100,19 @@ main_install() {
     esac
   done
   if [ "$missing" -eq 1 ]; then
+    if ! command -v curl >/dev/null || [ ! -s /etc/ssl/certs/ca-certificates.crt ]; then
+      install_fetch_tools
+    fi
+    # shellcheck disable=SC1091 # os-release exists on every Debian image
+    codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+    # apt reads an ASCII-armored key from a .asc file (apt >= 1.4), so no gnupg to dearmor it.
+    if [ ! -s "$keyring" ]; then
+      retry 5 10 curl -fsSL -o "$keyring.tmp" https://apt.releases.hashicorp.com/gpg
+      mv "$keyring.tmp" "$keyring"
+    fi
+    echo "deb [signed-by=$keyring] https://apt.releases.hashicorp.com $codename main" >/etc/apt/sources.list.d/hashicorp.list
     retry 5 10 apt-get update -qq
-    retry 5 10 apt-get install -y -qq --allow-downgrades "${want[@]}"
+    retry 5 10 apt-get install -y -qq --no-install-recommends --allow-downgrades "${want[@]}"
   fi
   # Versions come from config only: unattended upgrades must not move them.
   apt-mark hold consul consul-enterprise nomad nomad-enterprise >/dev/null 2>&1 || true
