@@ -137,7 +137,12 @@ function cluster(graph: Graph, timed: Map<string, Timed>, nats: RecordedResource
       const deps = graph.customDeps(mig);
       const template = deps.find((d) => d.type === TEMPLATE);
       const metadata = (template?.inputs.metadata ?? {}) as Record<string, unknown>;
-      const script = String(metadata["startup-script"] ?? "");
+      const value = metadata["startup-script"];
+      if (typeof value !== "string" || value === UNKNOWN)
+        throw new Error(
+          `the startup script of ${mig.name} is not known in this run: the boot estimate reads it`,
+        );
+      const script = value;
       const role: GroupBoot["role"] = /^readonly ROLE='server'$/m.test(script)
         ? "server"
         : "client";
@@ -190,7 +195,10 @@ export interface DeployInput {
 }
 
 /** Sequential (stack after stack, acceptors first) versus npm run deploy (parallel). */
-export function estimateDeploy(stacks: DeployInput[]): {
+export function estimateDeploy(
+  stacks: DeployInput[],
+  table: Record<string, TypeFigure> = RESOURCE_TYPES,
+): {
   perStack: Record<string, number>;
   sequential: number;
   parallel: number;
@@ -198,8 +206,9 @@ export function estimateDeploy(stacks: DeployInput[]): {
   const perStack: Record<string, number> = {};
   const platformEnd: Record<string, number> = {};
   for (const d of stacks) {
-    perStack[d.stack] = updateSeconds(scheduleStack(d.full));
-    platformEnd[d.stack] = s("prepare") * stacks.length + updateSeconds(scheduleStack(d.platform));
+    perStack[d.stack] = updateSeconds(scheduleStack(d.full, table));
+    platformEnd[d.stack] =
+      s("prepare") * stacks.length + updateSeconds(scheduleStack(d.platform, table));
   }
   const sequential = Object.values(perStack).reduce((a, b) => a + b, 0);
   let parallel = Math.max(...Object.values(platformEnd));
@@ -218,10 +227,7 @@ export function estimateDeploy(stacks: DeployInput[]): {
       platformEnd[d.stack] ?? 0,
       ...d.acceptors.map((a) => platformEnd[a] ?? 0),
     );
-    parallel = Math.max(
-      parallel,
-      start + updateSeconds(scheduleStack(d.full, RESOURCE_TYPES, same)),
-    );
+    parallel = Math.max(parallel, start + updateSeconds(scheduleStack(d.full, table, same)));
   }
   return { perStack, sequential, parallel };
 }

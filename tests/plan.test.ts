@@ -25,7 +25,7 @@ function plan(stack: string, env: Record<string, string> = {}) {
 
 describe("npm run plan", () => {
   test.each(["dc1", "dc2"])(
-    "plan of %s exits 0 and prints tree, outputs and critical path",
+    "plan of %s exits 0 and prints tree, outputs, critical path and both deploy estimates",
     (stack) => {
       const r = plan(stack);
       expect(r.stderr).toBe("");
@@ -37,6 +37,33 @@ describe("npm run plan", () => {
       expect(r.stdout).toMatch(/Critical path \(\d+ resources/);
       const doc = fs.readFileSync(path.join(ROOT, "docs", `topology-${stack}.md`), "utf8");
       expect(doc).toContain("```mermaid\nflowchart LR");
+      // Both estimates: this stack's pulumi up, and npm run deploy of every stack.
+      const secs = (m: string, s: string) => Number(m) * 60 + Number(s);
+      const one = new RegExp(
+        `pulumi up -s ${stack}: (\\d+) min (\\d\\d) s; ready for in-cluster objects after (\\d+) min (\\d\\d) s`,
+      ).exec(r.stdout);
+      expect(one).not.toBeNull();
+      const [, um, us, rm, rs] = one as RegExpExecArray;
+      expect(secs(rm as string, rs as string)).toBeLessThan(secs(um as string, us as string));
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `\\d+ → +\\d+  ${stack}-readiness  \\(pulumi-nodejs:dynamic/hashistack:ReadinessGate\\)`,
+        ),
+      );
+      expect(r.stdout).toContain("server: Consul and Nomad leaders");
+      const all =
+        /npm run deploy of all stacks \(dc1, dc2\): sequential (\d+) min (\d\d) s, parallel (\d+) min (\d\d) s \((\d\.\d\d) × the slowest single stack, (\d+) min (\d\d) s\)/.exec(
+          r.stdout,
+        );
+      expect(all).not.toBeNull();
+      const [, sm, ss, pm, ps, ratio, lm, ls] = all as RegExpExecArray;
+      const parallel = secs(pm as string, ps as string);
+      const slowest = secs(lm as string, ls as string);
+      expect(parallel).toBeLessThan(secs(sm as string, ss as string));
+      expect(parallel).toBeGreaterThan(slowest);
+      expect(Number(ratio)).toBeCloseTo(parallel / slowest, 1);
+      // The deferred run's notice stays out of the plan of another stack.
+      expect(r.stdout).not.toContain("info: [runtime]");
     },
   );
 
