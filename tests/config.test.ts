@@ -221,7 +221,7 @@ describe("validateConfig", () => {
     [
       "misspelled key",
       base({ serverCont: "3" }),
-      `hashistack:serverCont: received "3"; allowed: one of the declared keys: datacenter, serverCount, clientCount, serverMachineType, clientMachineType, serverDiskSizeGb, subnetCidr, nomadBridgeCidr, operatorCidrs, allowWideOperatorCidrs, apiGatewayCidrs, meshGatewayCidrs, sshViaIap, apiGatewayPort, consulVersion, nomadVersion, consulLicense, nomadLicense, peers, failoverMode, peeringGeneration, publicApiReplicas, privateApiReplicas, frontendReplicas, readinessTimeoutMinutes`,
+      `hashistack:serverCont: received "3"; allowed: one of the declared keys: datacenter, serverCount, clientCount, serverMachineType, clientMachineType, serverDiskSizeGb, subnetCidr, nomadBridgeCidr, operatorCidrs, allowWideOperatorCidrs, apiGatewayCidrs, meshGatewayCidrs, sshViaIap, apiGatewayPort, consulVersion, nomadVersion, consulLicense, nomadLicense, peers, failoverMode, peeringGeneration, publicApiReplicas, privateApiReplicas, frontendReplicas, readinessTimeoutMinutes, deferredPeers`,
     ],
     [
       "missing GCP project",
