@@ -123,6 +123,11 @@ export const RESOURCE_TYPES: Record<string, TypeFigure> = {
     source:
       "typical: /v1/peering/establish answers after the dialer's servers reached the acceptor through both mesh gateways",
   },
+  "pulumi-nodejs:dynamic/hashistack:Preflight": {
+    seconds: 2,
+    source:
+      "typical: an application-default-credentials token and the deployer's permission check (components/deployerCheck.ts)",
+  },
   "pulumi-nodejs:dynamic/hashistack:NomadNamespace": {
     seconds: 1,
     source: "typical: one Nomad HTTP API call",
