@@ -12,7 +12,7 @@
  * The check is necessary, not sufficient: sums per dimension, no bin packing.
  */
 import { DemoReplicas } from "./configTypes";
-import { MachineShape } from "./configMachineTypes";
+import { MachineShape, isSharedCore } from "./configMachineTypes";
 
 /** One task's `resources` block. */
 export interface TaskResources {
@@ -131,6 +131,20 @@ export const CLIENT_DISK_FOR_ALLOCATIONS_MB = (CLIENT_BOOT_DISK_GB - 5) * 1024;
  */
 export const SERVER_MIN = { vcpus: 2, memoryMb: 4096 };
 
+/**
+ * Why servers take no shared-core type, even one large enough (e2-medium: 2 vCPUs, 4 GB):
+ * its vCPUs sustain at most one core between them and burst above that only briefly. A Raft
+ * leader that falls behind under sustained load misses its heartbeats and the cluster holds
+ * an election, pausing writes; HashiCorp's Consul capacity planning advises "avoiding
+ * burstable CPU and storage options where performance may drop after a consistent load"
+ * (developer.hashicorp.com/consul/docs/architecture/capacity-planning). Clients may use them:
+ * the capacity check below still holds them to what they offer.
+ */
+export const SERVER_SHARED_CORE_ALLOWED =
+  "a machine type with dedicated vCPUs (e2-standard-2 or larger): shared-core types sustain at most one core " +
+  "between their 2 vCPUs and burst above it only briefly, and a Consul or Nomad server that falls behind " +
+  "under load loses its leadership (HashiCorp advises against burstable CPU for servers)";
+
 /** What one allocation of a group reserves. */
 export interface Demand {
   cpuMhz: number;
@@ -234,8 +248,13 @@ export function clientCapacity(
   };
 }
 
-/** The servers' machine type against `SERVER_MIN`; the allowed text when too small. */
+/**
+ * The servers' machine type: no shared core (`SERVER_SHARED_CORE_ALLOWED`), at least
+ * `SERVER_MIN`. The allowed text when refused.
+ */
 export function serverSize(machine: MachineShape): string | undefined {
+  if (isSharedCore(machine.name))
+    return `${SERVER_SHARED_CORE_ALLOWED}; ${machine.name} is shared-core`;
   if (machine.vcpus >= SERVER_MIN.vcpus && machine.memoryMb >= SERVER_MIN.memoryMb)
     return undefined;
   return `a machine type with at least ${SERVER_MIN.vcpus} vCPUs and ${SERVER_MIN.memoryMb} MB for a Consul and a Nomad server: ${machine.name} has ${machine.vcpus} vCPUs and ${machine.memoryMb} MB`;

@@ -6,6 +6,8 @@
  * GCP region names: `<geography>-<direction><number>` (us-central1, europe-west12,
  * northamerica-northeast2, me-central1). A zone (`europe-west1-b`), a short form
  * (`eu-west1`) or a missing number is refused here rather than by the first API call.
+ * The geographies are hard-coded: a region in a new one (say `southasia-`) would be refused
+ * until added here; tests/configGcp.test.ts runs the pattern over every region GCP lists.
  */
 export const REGION_RE =
   /^(africa|asia|australia|europe|me|northamerica|southamerica|us)-(central|east|west|north|south|northeast|northwest|southeast|southwest)[1-9][0-9]?$/;

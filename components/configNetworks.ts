@@ -3,7 +3,15 @@
  * plane, which source lists can work at all, the Nomad bridge range, and the subnet's room
  * for the instances. Pure: parsed blocks in, the allowed text of a violated rule out.
  */
-import { Cidr, PRIVATE_RANGES, isPrivate, lastAddress, overlaps, parseCidr } from "./cidr";
+import {
+  Cidr,
+  PRIVATE_RANGES,
+  contains,
+  isPrivate,
+  lastAddress,
+  overlaps,
+  parseCidr,
+} from "./cidr";
 import { orList, problem } from "./configProblem";
 import { ConfigProblem } from "./configTypes";
 
@@ -37,9 +45,27 @@ const NAMED_RANGES: readonly { name: string; cidrs: readonly string[]; note?: st
 ];
 
 /**
+ * Special-purpose blocks that are never a packet's source on the internet, each named as the
+ * message shows it: IETF protocol assignments (RFC 6890; two anycast addresses in it are
+ * global, no network of yours), the three documentation TEST-NETs (RFC 5737) and the
+ * benchmarking block (RFC 2544). All "globally reachable: false" in the IANA IPv4
+ * Special-Purpose Address Registry, as CPython's `ipaddress` lists them
+ * (Lib/ipaddress.py `_IPv4Constants._private_networks`). An entry inside one of them is a
+ * leftover example (the stack files ship 203.0.113.0/24 as a placeholder): refused at once.
+ */
+export const SPECIAL_PURPOSE_RANGES: readonly { cidr: string; name: string }[] = [
+  { cidr: "192.0.0.0/24", name: "the IETF protocol assignments block (RFC 6890)" },
+  { cidr: "192.0.2.0/24", name: "the documentation block TEST-NET-1 (RFC 5737)" },
+  { cidr: "198.18.0.0/15", name: "the benchmarking block (RFC 2544)" },
+  { cidr: "198.51.100.0/24", name: "the documentation block TEST-NET-2 (RFC 5737)" },
+  { cidr: "203.0.113.0/24", name: "the documentation block TEST-NET-3 (RFC 5737)" },
+];
+
+/**
  * Addresses that never arrive as a source from the internet: "this network", RFC 1918,
- * shared CGNAT space, loopback, link-local, multicast and the reserved 240/4 (RFC 6890).
- * Every other address counts as public. Disjoint blocks, in address order.
+ * shared CGNAT space, loopback, link-local, the special-purpose blocks above, multicast and
+ * the reserved 240/4 (RFC 6890). Every other address counts as public. Disjoint blocks, in
+ * address order.
  */
 export const NON_PUBLIC_RANGES: readonly string[] = [
   "0.0.0.0/8",
@@ -48,7 +74,12 @@ export const NON_PUBLIC_RANGES: readonly string[] = [
   "127.0.0.0/8",
   "169.254.0.0/16",
   "172.16.0.0/12",
+  "192.0.0.0/24",
+  "192.0.2.0/24",
   "192.168.0.0/16",
+  "198.18.0.0/15",
+  "198.51.100.0/24",
+  "203.0.113.0/24",
   "224.0.0.0/3",
 ];
 
@@ -177,17 +208,37 @@ export function subnetRoom(subnet: Cidr, servers: number, clients: number): stri
   );
 }
 
+/** How a source list names its example: a placeholder, never a real range. */
+export const CIDR_LIST_ALLOWED =
+  'a non-empty JSON list of IPv4 CIDR blocks, e.g. ["<your egress address>/32"]';
+
+/**
+ * The allowed text for an entry that lies inside a special-purpose block (no packet ever
+ * comes from there), or undefined.
+ */
+export function specialPurposeEntry(block: Cidr): string | undefined {
+  const hit = SPECIAL_PURPOSE_RANGES.find((r) => contains(parsed(r.cidr), block));
+  if (!hit) return undefined;
+  return (
+    `a range real traffic comes from: ${block.text} lies in ${hit.cidr}, ${hit.name}, and no packet ` +
+    `on the internet comes from there; put your own range here (your egress address as a /32)`
+  );
+}
+
 /**
  * A config list of source ranges (JSON, as Pulumi stores arrays): every entry an IPv4 CIDR
- * block, each once. `key` is the full key; `raw` undefined means not set (required).
+ * block outside the special-purpose blocks, each once. `key` is the full key; `raw`
+ * undefined means not set (required).
  */
 export function parseCidrList(
   key: string,
   raw: string | undefined,
 ): { list: string[]; problems: ConfigProblem[] } {
-  const allowed = 'a non-empty JSON list of IPv4 CIDR blocks, e.g. ["203.0.113.0/24"]';
   if (raw === undefined)
-    return { list: [], problems: [problem(key, raw, `${allowed} (required, no default)`)] };
+    return {
+      list: [],
+      problems: [problem(key, raw, `${CIDR_LIST_ALLOWED} (required, no default)`)],
+    };
   let list: unknown;
   try {
     list = JSON.parse(raw);
@@ -195,13 +246,14 @@ export function parseCidrList(
     list = undefined;
   }
   if (!Array.isArray(list) || list.length === 0 || !list.every((x) => typeof x === "string"))
-    return { list: [], problems: [problem(key, raw, allowed)] };
+    return { list: [], problems: [problem(key, raw, CIDR_LIST_ALLOWED)] };
   const strings = list;
   const problems: ConfigProblem[] = [];
   strings.forEach((c, i) => {
-    const parsed = parseCidr(c);
-    if (typeof parsed === "string")
-      problems.push(problem(`${key}[${i}]`, c, `an IPv4 CIDR block: ${parsed}`));
+    const block = parseCidr(c);
+    const wrong =
+      typeof block === "string" ? `an IPv4 CIDR block: ${block}` : specialPurposeEntry(block);
+    if (wrong) problems.push(problem(`${key}[${i}]`, c, wrong));
   });
   if (new Set(strings).size !== strings.length)
     problems.push(problem(key, raw, "each CIDR block once"));

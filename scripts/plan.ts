@@ -8,7 +8,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT, runProgram } from "../tests/harness/program";
+import { ROOT, readStackConfig, runProgram } from "../tests/harness/program";
+import { offlineStandIns } from "../tests/harness/stackConfig";
 import { RecordedResource, SECRET_SIG, SIG_KEY, UNKNOWN } from "../tests/harness/recorder";
 import { deployEstimateLines, stackEstimateLines } from "./planEstimate";
 
@@ -43,6 +44,8 @@ async function main(): Promise<number> {
   }
   const { graph } = run;
   console.log(`Offline plan of stack ${stack} (mock runtime; computed values show as unknown)\n`);
+  const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+  for (const note of offlineStandIns(readStackConfig(file)).notes) console.log(`${note}\n`);
   const print = (r: RecordedResource, depth: number) => {
     console.log(`${"  ".repeat(depth)}${r.type}  ${r.name}`);
     for (const c of graph.all().filter((x) => x.parent === r.urn)) print(c, depth + 1);

@@ -13,7 +13,7 @@ function base(
     values: {
       datacenter: "dc1",
       subnetCidr: "10.2.0.0/16",
-      operatorCidrs: '["203.0.113.0/24"]',
+      operatorCidrs: '["1.2.3.0/24"]',
       peers: '["acceptor:dc2"]',
       ...values,
     },
@@ -45,7 +45,7 @@ describe("validateConfig", () => {
       peeringGeneration: 1,
       replicas: { publicApi: 2, privateApi: 2, frontend: 1 },
       peers: [{ role: "acceptor", datacenter: "dc2", peerName: "dc2-default" }],
-      operatorCidrs: ["203.0.113.0/24"],
+      operatorCidrs: ["1.2.3.0/24"],
       meshGatewayCidrs: ["0.0.0.0/0"],
       sshViaIap: false,
     });
@@ -126,16 +126,16 @@ describe("validateConfig", () => {
     [
       "missing operator CIDRs",
       base({ operatorCidrs: undefined }),
-      'hashistack:operatorCidrs: received (not set); allowed: a non-empty JSON list of IPv4 CIDR blocks, e.g. ["203.0.113.0/24"] (required, no default)',
+      'hashistack:operatorCidrs: received (not set); allowed: a non-empty JSON list of IPv4 CIDR blocks, e.g. ["<your egress address>/32"] (required, no default)',
     ],
     [
       "empty operator CIDRs",
       base({ operatorCidrs: "[]" }),
-      'hashistack:operatorCidrs: received "[]"; allowed: a non-empty JSON list of IPv4 CIDR blocks, e.g. ["203.0.113.0/24"]',
+      'hashistack:operatorCidrs: received "[]"; allowed: a non-empty JSON list of IPv4 CIDR blocks, e.g. ["<your egress address>/32"]',
     ],
     [
       "bad operator CIDR",
-      base({ operatorCidrs: '["203.0.113.0/24","my-laptop"]' }),
+      base({ operatorCidrs: '["1.2.3.0/24","my-laptop"]' }),
       'hashistack:operatorCidrs[1]: received "my-laptop"; allowed: an IPv4 CIDR block: not an IPv4 CIDR block like 10.2.0.0/16',
     ],
     [
@@ -241,7 +241,7 @@ describe("validateConfig", () => {
     [
       "readiness timeout too long",
       base({ readinessTimeoutMinutes: "600" }),
-      'hashistack:readinessTimeoutMinutes: received "600"; allowed: an integer from 15 to 120: a first boot (packages, secrets, agents, leader election, ACL bootstrap) can take 15 minutes, the allowance autohealing gives a new VM',
+      'hashistack:readinessTimeoutMinutes: received "600"; allowed: an integer from 15 to 120: at least the 15 minutes autohealing gives a new VM before judging it, so the gate never gives up on VMs GCE still counts as booting (a failed boot ends the wait at once)',
     ],
   ];
 

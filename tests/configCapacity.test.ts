@@ -7,8 +7,10 @@ import {
   GroupResources,
   JOBS,
   NOMAD_DEFAULT_EPHEMERAL_DISK_MB,
+  SERVER_SHARED_CORE_ALLOWED,
   clientCapacity,
   groupDemand,
+  serverSize,
 } from "../components/configCapacity";
 import { MachineShape } from "../components/configMachineTypes";
 import { AUTOHEAL_INITIAL_DELAY_SEC } from "../components/nodeGroup";
@@ -158,6 +160,22 @@ describe("demand and fit", () => {
     const m: MachineShape = { name: "e2-standard-4", vcpus: 4, memoryMb: 16384 };
     expect(clientCapacity(m, 2, { publicApi: 2, privateApi: 2, frontend: 1 })).toBeUndefined();
     expect(clientCapacity(m, 1, { publicApi: 1, privateApi: 1, frontend: 0 })).toBeUndefined();
+  });
+});
+
+describe("servers", () => {
+  test("no shared core, however much memory; dedicated vCPUs from 2 vCPUs and 4 GB", () => {
+    expect(serverSize({ name: "e2-medium", vcpus: 2, memoryMb: 4096 })).toBe(
+      `${SERVER_SHARED_CORE_ALLOWED}; e2-medium is shared-core`,
+    );
+    expect(serverSize({ name: "e2-custom-medium-8192", vcpus: 2, memoryMb: 8192 })).toBe(
+      `${SERVER_SHARED_CORE_ALLOWED}; e2-custom-medium-8192 is shared-core`,
+    );
+    expect(serverSize({ name: "e2-standard-2", vcpus: 2, memoryMb: 8192 })).toBeUndefined();
+    expect(serverSize({ name: "n2-custom-2-4096", vcpus: 2, memoryMb: 4096 })).toBeUndefined();
+    expect(serverSize({ name: "e2-highcpu-2", vcpus: 2, memoryMb: 2048 })).toBe(
+      "a machine type with at least 2 vCPUs and 4096 MB for a Consul and a Nomad server: e2-highcpu-2 has 2 vCPUs and 2048 MB",
+    );
   });
 });
 

@@ -1,4 +1,9 @@
-import { machineShape, predefinedMachineTypes } from "../components/configMachineTypes";
+import {
+  MachineShape,
+  isSharedCore,
+  machineShape,
+  predefinedMachineTypes,
+} from "../components/configMachineTypes";
 
 /**
  * What the Compute API lists for a zone (machineTypes.list: name, guestCpus, memoryMb),
@@ -32,10 +37,85 @@ t2d-standard-1 1 4096, t2d-standard-2 2 8192, t2d-standard-4 4 16384, t2d-standa
     memoryMb: Number(mb),
   }));
 
+/**
+ * C3 and C3D as cloud.google.com/compute/docs/general-purpose-machines lists them (vCPUs,
+ * memory in GB; the API counts 1024 MB per GB). Not in the API capture above. The
+ * 192-vCPU C3 types are bare metal and the -lssd types carry Local SSD: both refused.
+ */
+const DOCS_GB = `
+c3-standard-4 4 16, c3-standard-8 8 32, c3-standard-22 22 88, c3-standard-44 44 176, c3-standard-88 88 352, c3-standard-176 176 704,
+c3-highcpu-4 4 8, c3-highcpu-8 8 16, c3-highcpu-22 22 44, c3-highcpu-44 44 88, c3-highcpu-88 88 176, c3-highcpu-176 176 352,
+c3-highmem-4 4 32, c3-highmem-8 8 64, c3-highmem-22 22 176, c3-highmem-44 44 352, c3-highmem-88 88 704, c3-highmem-176 176 1408,
+c3d-standard-4 4 16, c3d-standard-8 8 32, c3d-standard-16 16 64, c3d-standard-30 30 120, c3d-standard-60 60 240, c3d-standard-90 90 360, c3d-standard-180 180 720, c3d-standard-360 360 1440,
+c3d-highcpu-4 4 8, c3d-highcpu-8 8 16, c3d-highcpu-16 16 32, c3d-highcpu-30 30 59, c3d-highcpu-60 60 118, c3d-highcpu-90 90 177, c3d-highcpu-180 180 354, c3d-highcpu-360 360 708,
+c3d-highmem-4 4 32, c3d-highmem-8 8 64, c3d-highmem-16 16 128, c3d-highmem-30 30 240, c3d-highmem-60 60 480, c3d-highmem-90 90 720, c3d-highmem-180 180 1440, c3d-highmem-360 360 2880`
+  .split(",")
+  .map((e) => e.trim().split(" "))
+  .map(([name, vcpus, gb]): MachineShape => ({
+    name: name as string,
+    vcpus: Number(vcpus),
+    memoryMb: Number(gb) * 1024,
+  }));
+
 describe("GCE machine types", () => {
-  test("the predefined table is exactly the API's list for the supported series", () => {
+  test("the predefined table is exactly the API's list and the docs' C3 and C3D tables", () => {
     const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
-    expect(predefinedMachineTypes().sort(byName)).toEqual([...API].sort(byName));
+    expect(predefinedMachineTypes().sort(byName)).toEqual([...API, ...DOCS_GB].sort(byName));
+  });
+
+  test.each<[string, string]>([
+    ["n4-standard-4", "N4 takes Hyperdisk only; this program's disks are pd-balanced"],
+    ["n4d-standard-4", "N4D takes Hyperdisk only; this program's disks are pd-balanced"],
+    ["c4-standard-8", "C4 takes Hyperdisk only; this program's disks are pd-balanced"],
+    ["c4d-standard-8", "C4D takes Hyperdisk only; this program's disks are pd-balanced"],
+    ["t2a-standard-4", "T2A is Arm; the image is x86-64 (Debian 12 amd64)"],
+    ["n4a-standard-4", "N4A is Arm; the image is x86-64 (Debian 12 amd64)"],
+    [
+      "c4a-standard-4-lssd",
+      "C4A is Arm; the image is x86-64 (Debian 12 amd64), and takes Hyperdisk only",
+    ],
+    [
+      "c3d-highmem-8-lssd",
+      "the -lssd variants attach Local SSD this program never uses (and bill it); take c3d-highmem-8",
+    ],
+    [
+      "c3-highcpu-192-metal",
+      "bare-metal types take Hyperdisk only and no Shielded VM; this program's disks are pd-balanced and its VMs shielded",
+    ],
+    ["c3-standard-2", "c3-standard comes with 4, 8, 22, 44, 88 or 176 vCPUs"],
+    ["c3d-standard-22", "c3d-standard comes with 4, 8, 16, 30, 60, 90, 180 or 360 vCPUs"],
+    ["c3-custom-4-16384", "C3 comes in predefined types only (no custom types)"],
+    ["n1-megamem-96", "n1 comes as standard, highmem or highcpu"],
+    [
+      "f1-micro",
+      "F1 is first-generation shared-core (0.6 GB): too small for the agents; take e2-medium or larger",
+    ],
+    [
+      "m3-ultramem-32",
+      "M3 is memory-optimized (hundreds of GB per VM and more): not what Consul and Nomad agents need; take a general-purpose series",
+    ],
+    ["a2-highgpu-1g", "A2 is accelerator-optimized (GPUs); this program runs no GPU workloads"],
+    [
+      "z3-highmem-8-highlssd",
+      "Z3 is storage-optimized (Titanium SSD attached, never used here); take a general-purpose series",
+    ],
+  ])("refuses %s, saying why", (name, reason) => {
+    expect(machineShape(name)).toEqual({ reason });
+  });
+
+  test.each(["constructor", "toString", "__proto__", "hasOwnProperty-standard-4"])(
+    "refuses %s, a name only Object.prototype knows",
+    (name) => {
+      expect(machineShape(name)).toEqual({ reason: "" });
+      expect(isSharedCore(name)).toBe(false);
+    },
+  );
+
+  test("shared-core types are known as such, predefined and custom", () => {
+    for (const n of ["e2-micro", "e2-small", "e2-medium", "e2-custom-medium-6144"])
+      expect(isSharedCore(n)).toBe(true);
+    for (const n of ["e2-standard-2", "e2-custom-2-4096", "n1-standard-1", "c3-highcpu-4"])
+      expect(isSharedCore(n)).toBe(false);
   });
 
   test.each([

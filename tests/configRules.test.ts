@@ -11,10 +11,14 @@ import { baseConfig as base, configProblems } from "./harness/configCases";
 import { ROOT, runProgram } from "./harness/program";
 
 const MACHINES =
-  "a GCE machine type of the E2, N1, N2, N2D, T2D, C2 or C2D series, predefined (e2-standard-4, n2-highmem-8, e2-medium) or custom (e2-custom-4-8192, n2-custom-6-12288-ext, custom-2-7680)";
+  "a GCE machine type of the E2, N1, N2, N2D, T2D, C2, C2D, C3 or C3D series, predefined (e2-standard-4, n2-highmem-8, c3-standard-4, e2-medium) or custom (e2-custom-4-8192, n2-custom-6-12288-ext, custom-2-7680)";
 const WIDE = (covered: number) =>
   `ranges covering at most 65536 public addresses in total (one /16's worth; these cover ${covered}): the control plane (Consul 8501, Nomad 4646) is for your own networks; set hashistack:allowWideOperatorCidrs to true to open it this wide on purpose`;
 const PRIVATE_BRIDGE = "a private range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16";
+const SHARED_CORE_SERVER =
+  "a machine type with dedicated vCPUs (e2-standard-2 or larger): shared-core types sustain at most one core between their 2 vCPUs and burst above it only briefly, and a Consul or Nomad server that falls behind under load loses its leadership (HashiCorp advises against burstable CPU for servers)";
+const SPECIAL = (entry: string, block: string, name: string) =>
+  `a range real traffic comes from: ${entry} lies in ${block}, ${name}, and no packet on the internet comes from there; put your own range here (your egress address as a /32)`;
 const VERSION = (min: string) =>
   `a release version x.y.z, at least ${min}, with major 1 or 2, minor and patch at most 99 and no leading zeros (no "v" prefix, no "+ent": Enterprise follows the license)`;
 
@@ -23,12 +27,12 @@ const cases: [string, Record<string, string | undefined>, string][] = [
   [
     "the world",
     { operatorCidrs: '["0.0.0.0/0"]' },
-    `hashistack:operatorCidrs: received "[\\"0.0.0.0/0\\"]"; allowed: ${WIDE(3702390784)}`,
+    `hashistack:operatorCidrs: received "[\\"0.0.0.0/0\\"]"; allowed: ${WIDE(3702258688)}`,
   ],
   [
     "the world in two halves",
     { operatorCidrs: '["0.0.0.0/1","128.0.0.0/1"]' },
-    `hashistack:operatorCidrs: received "[\\"0.0.0.0/1\\",\\"128.0.0.0/1\\"]"; allowed: ${WIDE(3702390784)}`,
+    `hashistack:operatorCidrs: received "[\\"0.0.0.0/1\\",\\"128.0.0.0/1\\"]"; allowed: ${WIDE(3702258688)}`,
   ],
   [
     "a very short prefix",
@@ -36,14 +40,40 @@ const cases: [string, Record<string, string | undefined>, string][] = [
     `hashistack:operatorCidrs: received "[\\"35.0.0.0/8\\"]"; allowed: ${WIDE(16777216)}`,
   ],
   [
-    "two /16s, one more than allowed",
+    "two /16s (less TEST-NET-2 inside the first), more than allowed",
     { operatorCidrs: '["198.51.0.0/16","198.52.0.0/16"]' },
-    `hashistack:operatorCidrs: received "[\\"198.51.0.0/16\\",\\"198.52.0.0/16\\"]"; allowed: ${WIDE(131072)}`,
+    `hashistack:operatorCidrs: received "[\\"198.51.0.0/16\\",\\"198.52.0.0/16\\"]"; allowed: ${WIDE(130816)}`,
   ],
   [
     "an opt-in that is not a boolean",
     { allowWideOperatorCidrs: "yes" },
     'hashistack:allowWideOperatorCidrs: received "yes"; allowed: true or false',
+  ],
+  // Documentation and other special-purpose ranges kept from an example (RFC 5737, 6890, 2544).
+  [
+    "the shipped placeholder kept (TEST-NET-3)",
+    { operatorCidrs: '["203.0.113.0/24"]' },
+    `hashistack:operatorCidrs[0]: received "203.0.113.0/24"; allowed: ${SPECIAL("203.0.113.0/24", "203.0.113.0/24", "the documentation block TEST-NET-3 (RFC 5737)")}`,
+  ],
+  [
+    "an address from TEST-NET-1 beside a real range",
+    { operatorCidrs: '["1.2.3.0/24","192.0.2.10/32"]' },
+    `hashistack:operatorCidrs[1]: received "192.0.2.10/32"; allowed: ${SPECIAL("192.0.2.10/32", "192.0.2.0/24", "the documentation block TEST-NET-1 (RFC 5737)")}`,
+  ],
+  [
+    "TEST-NET-2 as the mesh gateway's source",
+    { meshGatewayCidrs: '["198.51.100.0/24"]' },
+    `hashistack:meshGatewayCidrs[0]: received "198.51.100.0/24"; allowed: ${SPECIAL("198.51.100.0/24", "198.51.100.0/24", "the documentation block TEST-NET-2 (RFC 5737)")}`,
+  ],
+  [
+    "the benchmarking block as the API gateway's source",
+    { apiGatewayCidrs: '["198.19.0.0/16"]' },
+    `hashistack:apiGatewayCidrs[0]: received "198.19.0.0/16"; allowed: ${SPECIAL("198.19.0.0/16", "198.18.0.0/15", "the benchmarking block (RFC 2544)")}`,
+  ],
+  [
+    "the IETF protocol block",
+    { operatorCidrs: '["192.0.0.0/24"]' },
+    `hashistack:operatorCidrs[0]: received "192.0.0.0/24"; allowed: ${SPECIAL("192.0.0.0/24", "192.0.0.0/24", "the IETF protocol assignments block (RFC 6890)")}`,
   ],
   // Source lists that can never match an external load balancer.
   [
@@ -120,9 +150,9 @@ const cases: [string, Record<string, string | undefined>, string][] = [
   ],
   // Readiness timeout.
   [
-    "a readiness timeout shorter than a first boot",
+    "a readiness timeout shorter than autohealing's first-boot allowance",
     { readinessTimeoutMinutes: "5" },
-    'hashistack:readinessTimeoutMinutes: received "5"; allowed: an integer from 15 to 120: a first boot (packages, secrets, agents, leader election, ACL bootstrap) can take 15 minutes, the allowance autohealing gives a new VM',
+    'hashistack:readinessTimeoutMinutes: received "5"; allowed: an integer from 15 to 120: at least the 15 minutes autohealing gives a new VM before judging it, so the gate never gives up on VMs GCE still counts as booting (a failed boot ends the wait at once)',
   ],
   // Machine types.
   [
@@ -133,7 +163,7 @@ const cases: [string, Record<string, string | undefined>, string][] = [
   [
     "a misspelled machine type",
     { clientMachineType: "e2-standrad-4" },
-    `hashistack:clientMachineType: received "e2-standrad-4"; allowed: ${MACHINES}`,
+    `hashistack:clientMachineType: received "e2-standrad-4"; allowed: ${MACHINES}; e2 comes as standard, highmem or highcpu`,
   ],
   [
     "a size the family does not come in",
@@ -153,13 +183,53 @@ const cases: [string, Record<string, string | undefined>, string][] = [
   [
     "an Arm machine type (the image is x86-64)",
     { serverMachineType: "t2a-standard-4" },
-    `hashistack:serverMachineType: received "t2a-standard-4"; allowed: ${MACHINES}`,
+    `hashistack:serverMachineType: received "t2a-standard-4"; allowed: ${MACHINES}; T2A is Arm; the image is x86-64 (Debian 12 amd64)`,
+  ],
+  [
+    "a Hyperdisk-only series (the disks are pd-balanced)",
+    { clientMachineType: "n4-standard-4" },
+    `hashistack:clientMachineType: received "n4-standard-4"; allowed: ${MACHINES}; N4 takes Hyperdisk only; this program's disks are pd-balanced`,
+  ],
+  [
+    "Arm and Hyperdisk only",
+    { clientMachineType: "c4a-standard-4" },
+    `hashistack:clientMachineType: received "c4a-standard-4"; allowed: ${MACHINES}; C4A is Arm; the image is x86-64 (Debian 12 amd64), and takes Hyperdisk only`,
+  ],
+  [
+    "a bare-metal type",
+    { clientMachineType: "c3-standard-192-metal" },
+    `hashistack:clientMachineType: received "c3-standard-192-metal"; allowed: ${MACHINES}; bare-metal types take Hyperdisk only and no Shielded VM; this program's disks are pd-balanced and its VMs shielded`,
+  ],
+  [
+    "a Local SSD variant",
+    { clientMachineType: "c3-standard-8-lssd" },
+    `hashistack:clientMachineType: received "c3-standard-8-lssd"; allowed: ${MACHINES}; the -lssd variants attach Local SSD this program never uses (and bill it); take c3-standard-8`,
+  ],
+  [
+    "a C3 size that is bare metal only",
+    { clientMachineType: "c3-standard-192" },
+    `hashistack:clientMachineType: received "c3-standard-192"; allowed: ${MACHINES}; c3-standard comes with 4, 8, 22, 44, 88 or 176 vCPUs`,
+  ],
+  [
+    "a shape the series does not come in",
+    { clientMachineType: "n1-megamem-96" },
+    `hashistack:clientMachineType: received "n1-megamem-96"; allowed: ${MACHINES}; n1 comes as standard, highmem or highcpu`,
   ],
   // Capacity.
   [
     "servers too small for Consul and Nomad",
-    { serverMachineType: "e2-small" },
-    'hashistack:serverMachineType: received "e2-small"; allowed: a machine type with at least 2 vCPUs and 4096 MB for a Consul and a Nomad server: e2-small has 2 vCPUs and 2048 MB',
+    { serverMachineType: "n1-standard-1" },
+    'hashistack:serverMachineType: received "n1-standard-1"; allowed: a machine type with at least 2 vCPUs and 4096 MB for a Consul and a Nomad server: n1-standard-1 has 1 vCPUs and 3840 MB',
+  ],
+  [
+    "servers on a shared core, even one with 4 GB",
+    { serverMachineType: "e2-medium" },
+    `hashistack:serverMachineType: received "e2-medium"; allowed: ${SHARED_CORE_SERVER}; e2-medium is shared-core`,
+  ],
+  [
+    "servers on a custom shared core",
+    { serverMachineType: "e2-custom-medium-8192" },
+    `hashistack:serverMachineType: received "e2-custom-medium-8192"; allowed: ${SHARED_CORE_SERVER}; e2-custom-medium-8192 is shared-core`,
   ],
   [
     "clients with no room for one allocation",
@@ -198,13 +268,24 @@ describe("bad input that used to get through", () => {
       expect(() => validateConfig(base(values, { gcpRegion: region }), "dc1")).not.toThrow();
     ok({ operatorCidrs: '["0.0.0.0/0"]', allowWideOperatorCidrs: "true" });
     // One /16 plus private ranges: the private ones do not count.
-    ok({ operatorCidrs: '["198.51.0.0/16","10.0.0.0/8","198.51.100.0/24"]' });
+    ok({ operatorCidrs: '["198.51.0.0/16","10.0.0.0/8","192.168.0.0/24"]' });
+    // A block around a documentation range is not an example left in; only its public part counts.
+    ok({ operatorCidrs: '["203.0.0.0/16"]' });
     ok({ meshGatewayCidrs: '["10.0.0.0/8"]', peers: "[]" });
     ok({ apiGatewayCidrs: '["10.0.0.0/8"]', frontendReplicas: "0" });
     ok({ nomadBridgeCidr: "192.168.100.0/24" });
     ok({ consulVersion: "2.0.0", nomadVersion: "1.11.3" });
     ok({ readinessTimeoutMinutes: "15" });
-    ok({ clientMachineType: "n2-custom-6-12288", serverMachineType: "e2-medium" });
+    ok({ clientMachineType: "n2-custom-6-12288", serverMachineType: "e2-standard-2" });
+    // Shared-core clients pass when the allocations fit (the capacity check decides).
+    ok({
+      clientMachineType: "e2-medium",
+      clientCount: "4",
+      publicApiReplicas: "1",
+      privateApiReplicas: "1",
+    });
+    ok({ clientMachineType: "c3-standard-4", serverMachineType: "c3d-highcpu-4" });
+    ok({ clientMachineType: "c3d-standard-360", serverMachineType: "c3-highmem-176" });
     ok({ clientMachineType: "custom-2-7680", serverMachineType: "n1-highcpu-8" });
     ok({
       clientCount: "3",
@@ -220,8 +301,8 @@ describe("bad input that used to get through", () => {
     expect(
       configProblems(base({ clientCount: "0", publicApiReplicas: "20", frontendReplicas: "20" })),
     ).toEqual(['hashistack:clientCount: received "0"; allowed: an integer from 1 to 100']);
-    expect(configProblems(base({ operatorCidrs: '["10.0.0.0/8","203.0.113.0/33"]' }))).toEqual([
-      'hashistack:operatorCidrs[1]: received "203.0.113.0/33"; allowed: an IPv4 CIDR block: the prefix length is greater than 32',
+    expect(configProblems(base({ operatorCidrs: '["10.0.0.0/8","1.2.3.0/33"]' }))).toEqual([
+      'hashistack:operatorCidrs[1]: received "1.2.3.0/33"; allowed: an IPv4 CIDR block: the prefix length is greater than 32',
     ]);
   });
 

@@ -33,6 +33,10 @@ describe("npm run plan", () => {
       expect(r.stdout).toContain(`pulumi:pulumi:Stack  hashistack-${stack}`);
       expect(r.stdout).toContain("Stack outputs:");
       expect(r.stdout).toContain(`datacenter: "${stack}"`);
+      // The stack files ship a documentation range the program refuses; the plan says it stood in.
+      expect(r.stdout).toContain(
+        'note: hashistack:operatorCidrs is still the shipped placeholder ["203.0.113.0/24"]',
+      );
       expect(r.stdout).toMatch(/Resources: \d+/);
       expect(r.stdout).toMatch(/Critical path \(\d+ resources/);
       const doc = fs.readFileSync(path.join(ROOT, "docs", `topology-${stack}.md`), "utf8");

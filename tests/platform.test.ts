@@ -69,7 +69,8 @@ describe.each(["dc1", "dc2"])("platform of %s", (stack) => {
 
     const ops = fw(run, `${stack}-operators`);
     expect(ops.inputs).toMatchObject({
-      sourceRanges: ["203.0.113.0/24"],
+      // The stack files' placeholder, as the offline harness stands in for it (stackConfig.ts).
+      sourceRanges: ["1.2.3.0/24"],
       targetTags: [`${stack}-server`],
     });
     expect(ports(ops).sort()).toEqual([4646, 8501]);

@@ -3,6 +3,7 @@
  * and the problems a config yields, as `pulumi up` prints each line.
  */
 import { ConfigError, RawConfig, validateConfig } from "../../components/config";
+import { OFFLINE_OPERATOR_CIDR } from "./stackConfig";
 
 /** A valid dc1-like raw config with `values` overriding (undefined removes a key). */
 export function baseConfig(
@@ -15,7 +16,7 @@ export function baseConfig(
     values: {
       datacenter: "dc1",
       subnetCidr: "10.2.0.0/16",
-      operatorCidrs: '["203.0.113.0/24"]',
+      operatorCidrs: JSON.stringify([OFFLINE_OPERATOR_CIDR]),
       peers: '["acceptor:dc2"]',
       ...values,
     },

@@ -9,7 +9,7 @@ import * as settings from "@pulumi/pulumi/runtime/settings";
 import { Graph } from "./graph";
 import { MockOverrides, ProgramMocks } from "./mocks";
 import { plainStrings, RecordingMonitor, unwrapSecrets } from "./recorder";
-import { ROOT, acceptorPlaceholders, readStackConfig } from "./stackConfig";
+import { ROOT, acceptorPlaceholders, offlineStandIns, readStackConfig } from "./stackConfig";
 
 export { ROOT, readStackConfig };
 
@@ -82,7 +82,8 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   process.on("unhandledRejection", onRejection);
   try {
     const file = opts.configFile ?? path.join(ROOT, `Pulumi.${opts.stack}.yaml`);
-    const config = readStackConfig(file);
+    // The shipped operator placeholder is refused by the program; offline runs stand in for it.
+    const config = offlineStandIns(readStackConfig(file)).config;
     for (const [k, v] of Object.entries(opts.config ?? {})) {
       if (v === null) delete config[k];
       else config[k] = typeof v === "string" ? v : JSON.stringify(v);
