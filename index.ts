@@ -65,6 +65,7 @@ export = async () => {
     clientAccountEmail: identity.clientAccount.email,
     consulLicense: cfg.consulLicense,
     nomadLicense: cfg.nomadLicense,
+    protectCaKey: cfg.protectCluster,
   });
 
   const agent: AgentConfigInput = {
@@ -98,6 +99,7 @@ export = async () => {
     tags: [tags.server],
     serviceAccountEmail: identity.serverAccount.email,
     dataDiskSizeGb: cfg.serverDiskSizeGb,
+    protect: cfg.protectCluster,
     autohealPort: PORTS.consulHttps,
     startupScript: secrets.accessors.apply((accessors) =>
       renderStartupScript({
@@ -172,6 +174,10 @@ export = async () => {
   const cpIp = controlPlane.forwardingRule.ipAddress;
   const consulUrl = pulumi.interpolate`https://${cpIp}:${PORTS.consulHttps}`;
   const nomadUrl = pulumi.interpolate`https://${cpIp}:${PORTS.nomadHttp}`;
+  // Everything in-cluster lives in the servers' Raft state: deleting the server group deletes
+  // it all, so `pulumi destroy` skips each in-cluster delete (which would need a healthy
+  // cluster) and the group's replacement replaces them too (engine: deletedWith).
+  const cluster = { deletedWith: servers.group };
   // Nothing in-cluster is configured before Consul and Nomad answer through the LB over
   // TLS verified against our CA (the server certificate carries the LB's IP).
   const gate = new ReadinessGate(
@@ -190,7 +196,7 @@ export = async () => {
         groups: [servers.group.name, clients.group.name],
       },
     },
-    { dependsOn: [controlPlane, servers, clients] },
+    { dependsOn: [controlPlane, servers, clients], ...cluster },
   );
 
   // In-cluster objects take their connection from the gate's outputs: none can start
@@ -203,7 +209,7 @@ export = async () => {
     datacenter: dc,
   });
   const nomad = { address: gate.nomadAddress, caPem: gate.caPem, token: gate.nomadToken };
-  const inCluster = { providers: { consul: consulProvider } };
+  const inCluster = { providers: { consul: consulProvider }, ...cluster };
 
   const workloadIdentity = new WorkloadIdentity(
     `${dc}-workload-identity`,
@@ -224,29 +230,33 @@ export = async () => {
     `http://${SERVICES.privateApi}.virtual.consul`,
     ...cfg.peers.map((p) => `http://${SERVICES.privateApi}.virtual.${p.peerName}.peer.consul`),
   ];
-  const workloads = new Workloads(`${dc}-workloads`, {
-    datacenter: dc,
-    nomad,
-    meshGatewayAddress: network.meshGatewayAddress.address,
-    replicas: cfg.replicas,
-    upstreamUris: upstreams.join(","),
-    ...(apiGateway
-      ? {
-          apiGateway: {
-            listenerPort: cfg.apiGatewayPort,
-            namespace: INGRESS_NAMESPACE,
-            consulImage: `hashicorp/consul:${cfg.consulVersion}`,
-            caPem: gate.caPem,
-          },
-        }
-      : {}),
-    after: {
-      identity: [workloadIdentity.authMethod, ...workloadIdentity.bindingRules],
-      meshGateway: gatewayAcls.meshGatewayReady,
-      apiGateway: gatewayAcls.apiGatewayReady,
-      services: [mesh.proxyDefaults, ...mesh.serviceDefaults],
+  const workloads = new Workloads(
+    `${dc}-workloads`,
+    {
+      datacenter: dc,
+      nomad,
+      meshGatewayAddress: network.meshGatewayAddress.address,
+      replicas: cfg.replicas,
+      upstreamUris: upstreams.join(","),
+      ...(apiGateway
+        ? {
+            apiGateway: {
+              listenerPort: cfg.apiGatewayPort,
+              namespace: INGRESS_NAMESPACE,
+              consulImage: `hashicorp/consul:${cfg.consulVersion}`,
+              caPem: gate.caPem,
+            },
+          }
+        : {}),
+      after: {
+        identity: [workloadIdentity.authMethod, ...workloadIdentity.bindingRules],
+        meshGateway: gatewayAcls.meshGatewayReady,
+        apiGateway: gatewayAcls.apiGatewayReady,
+        services: [mesh.proxyDefaults, ...mesh.serviceDefaults],
+      },
     },
-  });
+    cluster,
+  );
   if (apiGateway)
     new ApiGatewayRoutes(`${dc}-api-gateway`, { listenerPort: cfg.apiGatewayPort }, inCluster);
   const peering = new ClusterPeering(

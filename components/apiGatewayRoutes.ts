@@ -6,6 +6,7 @@ import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { apiGatewayEntry, frontendRoute } from "./configEntries";
 import { configEntry } from "./meshConfig";
+import { childOf } from "./childOptions";
 
 /** Arguments of {@link ApiGatewayRoutes}. */
 export interface ApiGatewayRoutesArgs {
@@ -19,12 +20,11 @@ export class ApiGatewayRoutes extends pulumi.ComponentResource {
 
   constructor(name: string, args: ApiGatewayRoutesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hashistack:consul:ApiGatewayRoutes", name, {}, opts);
-    this.gateway = configEntry(`${name}-gateway`, apiGatewayEntry(args.listenerPort), {
-      parent: this,
-    });
+    const child = childOf(this, opts);
+    this.gateway = configEntry(`${name}-gateway`, apiGatewayEntry(args.listenerPort), child);
     // A route names its parent gateway and listener: create it after the gateway entry.
     this.route = configEntry(`${name}-route`, frontendRoute(), {
-      parent: this,
+      ...child,
       dependsOn: [this.gateway],
     });
     this.registerOutputs({});

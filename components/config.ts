@@ -29,19 +29,28 @@ import { MIN_CONSUL_VERSION, MIN_NOMAD_VERSION, versionAllowed, versionOk } from
 import {
   ConfigError,
   ConfigProblem,
+  DC_ALLOWED,
+  DC_RE,
   DemoReplicas,
   FAILOVER_MODES,
-  PeerConfig,
+  LICENSE_KEYS,
+  LicenseKey,
   PROJECT,
   RawConfig,
+  RawSecret,
   StackConfig,
 } from "./configTypes";
 import { DEFERRED_PEERS_KEY, parseDeferredPeers } from "./deferral";
+import { parsePeers } from "./peerSpec";
 
 export * from "./configTypes";
 export { MIN_CONSUL_VERSION, MIN_NOMAD_VERSION } from "./configVersions";
 
-/** Declared keys of this project, with their defaults (undefined = required). */
+/**
+ * Keys declared in `Pulumi.yaml`, with their defaults (undefined = required). The licenses
+ * are read too but deliberately not declared (see LICENSE_KEYS); tests/cliConfig.test.ts
+ * checks this table against `Pulumi.yaml`.
+ */
 export const DEFAULTS: Readonly<Record<string, string | undefined>> = {
   datacenter: undefined,
   serverCount: "3",
@@ -59,8 +68,6 @@ export const DEFAULTS: Readonly<Record<string, string | undefined>> = {
   apiGatewayPort: "8080",
   consulVersion: "1.22.6",
   nomadVersion: "1.10.3",
-  consulLicense: undefined,
-  nomadLicense: undefined,
   peers: "[]",
   failoverMode: "none",
   peeringGeneration: "1",
@@ -69,7 +76,11 @@ export const DEFAULTS: Readonly<Record<string, string | undefined>> = {
   frontendReplicas: "1",
   readinessTimeoutMinutes: "20",
   [DEFERRED_PEERS_KEY]: "[]",
+  protectCluster: "true",
 };
+
+/** Every `hashistack:` key the program reads: the declared ones and the licenses. */
+export const KNOWN_KEYS: readonly string[] = [...Object.keys(DEFAULTS), ...LICENSE_KEYS];
 
 /**
  * Ports the API-gateway listener must not take: Consul, Nomad, the mesh gateway, and
@@ -85,9 +96,6 @@ const RESERVED_PORTS: readonly [number, number, string][] = [
   [20000, 32000, "Nomad dynamic ports"],
 ];
 
-const DC_RE = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
-const DC_ALLOWED = "2-20 lowercase letters, digits or hyphens, starting with a letter";
-const STACK_RE = /^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/;
 
 /**
  * Validates raw config into a `StackConfig`. Collects every problem and throws one
@@ -100,13 +108,8 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
     problems.push(problem(key, received, allowed));
 
   for (const key of Object.keys(raw.values)) {
-    if (!(key in DEFAULTS)) {
-      fail(
-        ns(key),
-        raw.values[key],
-        `one of the declared keys: ${Object.keys(DEFAULTS).join(", ")}`,
-      );
-    }
+    if (!KNOWN_KEYS.includes(key))
+      fail(ns(key), raw.values[key], `one of the known keys: ${KNOWN_KEYS.join(", ")}`);
   }
   const value = (k: string): string | undefined => raw.values[k] ?? DEFAULTS[k];
   const required = (k: string, allowed: string): string | undefined => {
@@ -244,75 +247,39 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
   const consulVersion = version("consulVersion", MIN_CONSUL_VERSION);
   const nomadVersion = version("nomadVersion", MIN_NOMAD_VERSION);
 
-  // Peers: `acceptor:<dc>` or `dialer:<dc>:<org>/<project>/<stack>`.
-  const peers: PeerConfig[] = [];
   const peersRaw = value("peers") ?? "[]";
-  const peersAllowed =
-    'a JSON list of "acceptor:<remote-datacenter>" or "dialer:<remote-datacenter>:<org>/<project>/<stack>"';
-  let peerList: unknown;
-  try {
-    peerList = JSON.parse(peersRaw);
-  } catch {
-    peerList = undefined;
-  }
-  if (!Array.isArray(peerList) || !peerList.every((p) => typeof p === "string")) {
-    fail(ns("peers"), peersRaw, peersAllowed);
-  } else {
-    peerList.forEach((spec, i) => {
-      const key = `${ns("peers")}[${i}]`;
-      const parts = spec.split(":");
-      const [role, remote, stackName] = parts;
-      if (role === "acceptor" && parts.length === 2 && remote && DC_RE.test(remote)) {
-        peers.push({ role, datacenter: remote, peerName: `${remote}-default` });
-      } else if (
-        role === "dialer" &&
-        parts.length === 3 &&
-        remote &&
-        DC_RE.test(remote) &&
-        stackName &&
-        STACK_RE.test(stackName)
-      ) {
-        peers.push({ role, datacenter: remote, peerName: `${remote}-default`, stack: stackName });
-      } else if (role === "dialer" && parts.length === 2) {
-        fail(
-          key,
-          spec,
-          'a dialer names the acceptor\'s fully-qualified stack: "dialer:<remote-datacenter>:<org>/<project>/<stack>"',
-        );
-      } else {
-        fail(
-          key,
-          spec,
-          `${peersAllowed.replace("a JSON list of ", "")}, the datacenter being ${DC_ALLOWED}`,
-        );
-      }
-    });
-    const remotes = peers.map((p) => p.datacenter);
-    if (remotes.includes(datacenter))
-      fail(ns("peers"), peersRaw, `remote datacenters other than this one (${datacenter})`);
-    if (new Set(remotes).size !== remotes.length)
-      fail(ns("peers"), peersRaw, "each remote datacenter once");
-  }
+  const parsed = parsePeers(peersRaw, datacenter, {
+    stack,
+    project: raw.project ?? PROJECT,
+    ...(raw.organization ? { organization: raw.organization } : {}),
+  });
+  const peers = parsed.peers;
+  for (const p of parsed.problems)
+    fail(p.index === undefined ? ns("peers") : `${ns("peers")}[${p.index}]`, p.received, p.allowed);
 
   // Set only by npm run deploy's platform phase (components/deferral.ts).
   const deferral = parseDeferredPeers(value(DEFERRED_PEERS_KEY), peers);
   problems.push(...deferral.problems);
 
+  const licenses = licenseValues(raw, problems);
   const failoverRaw = value("failoverMode");
   const failoverMode = FAILOVER_MODES.find((m) => m === failoverRaw);
   if (!failoverMode) fail(ns("failoverMode"), failoverRaw, FAILOVER_MODES.join(", "));
-  if (failoverMode && failoverMode !== "none" && peers.length === 0 && Array.isArray(peerList)) {
+  // Only when the list is really empty: a refused entry is reported as itself.
+  const noPeers = parsed.listOk && parsed.problems.length === 0 && peers.length === 0;
+  if (failoverMode && failoverMode !== "none" && noPeers) {
     fail(
       ns("failoverMode"),
       failoverRaw,
       `"none" when hashistack:peers is empty (failover needs a peer)`,
     );
   }
-  if (failoverMode === "sameness-group" && !raw.consulLicense) {
+  if (failoverMode === "sameness-group" && !licenses.consulLicense) {
+    const blank = raw.consulLicense !== undefined ? " (it is set but blank, which means none)" : "";
     fail(
       ns("failoverMode"),
       failoverRaw,
-      '"none" or "resolver": sameness groups are Consul Enterprise only; set hashistack:consulLicense (secret) to use them',
+      `"none" or "resolver": sameness groups are Consul Enterprise only; set hashistack:consulLicense (secret) to use them${blank}`,
     );
   }
 
@@ -345,6 +312,9 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
   const capacity =
     clientMachine && clean(...counts) && clientCapacity(clientMachine, clientCount, replicas);
   if (capacity) fail(ns(capacity.key), value(capacity.key), capacity.allowed);
+  const protectRaw = value("protectCluster");
+  if (protectRaw !== "true" && protectRaw !== "false")
+    fail(ns("protectCluster"), protectRaw, "true or false");
 
   if (problems.length > 0) throw new ConfigError(stack, problems);
   return {
@@ -365,15 +335,64 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
     apiGatewayPort,
     consulVersion,
     nomadVersion,
-    ...(raw.consulLicense ? { consulLicense: raw.consulLicense } : {}),
-    ...(raw.nomadLicense ? { nomadLicense: raw.nomadLicense } : {}),
+    ...licenses,
     peers,
     failoverMode: failoverMode ?? "none",
     peeringGeneration,
     replicas,
     readinessTimeoutMinutes,
     deferredPeers: deferral.deferred,
+    protectCluster: protectRaw !== "false",
   };
+}
+
+/**
+ * The licenses that count: a blank (empty or whitespace) license is no license, so it turns
+ * nothing Enterprise on. A license stored in plain text is refused: it would sit readable in
+ * the stack file, and the CLI does not enforce secrecy for undeclared keys. Messages never
+ * show a license.
+ */
+function licenseValues(
+  raw: RawConfig,
+  problems: ConfigProblem[],
+): Partial<Record<LicenseKey, pulumi.Output<string>>> {
+  const out: Partial<Record<LicenseKey, pulumi.Output<string>>> = {};
+  for (const key of LICENSE_KEYS) {
+    const lic: RawSecret | undefined = raw[key];
+    if (!lic || lic.value.trim() === "") continue;
+    if (!lic.secret) {
+      problems.push({
+        key: `${PROJECT}:${key}`,
+        received: "a plain-text value (not shown)",
+        allowed: `a secret: pulumi config set --secret ${PROJECT}:${key} <license> (plain text would sit readable in the stack file)`,
+      });
+      continue;
+    }
+    out[key] = pulumi.secret(lic.value);
+  }
+  return out;
+}
+
+/**
+ * Whether the CLI passed a config key as a secret. The Node.js language host lists them in
+ * PULUMI_CONFIG_SECRET_KEYS, read by the SDK's (internal) `isConfigSecret`; should that
+ * function ever disappear, every key counts as secret (nothing is refused wrongly).
+ */
+function isConfigSecret(fullKey: string): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdk = require("@pulumi/pulumi/runtime/config") as {
+    isConfigSecret?: (k: string) => boolean;
+  };
+  return sdk.isConfigSecret ? sdk.isConfigSecret(fullKey) : true;
+}
+
+/** `pulumi.getOrganization()`, or undefined when the CLI passed none. */
+function currentOrganization(): string | undefined {
+  try {
+    return pulumi.getOrganization();
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -385,20 +404,28 @@ export function loadConfig(): StackConfig {
   const gcp = new pulumi.Config("gcp");
   const values: Record<string, string | undefined> = {};
   const prefix = `${PROJECT}:`;
+  const licenseKeys: readonly string[] = LICENSE_KEYS;
   for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
-    // Secrets are read with getSecret below, never as plain strings.
-    if (key === "consulLicense" || key === "nomadLicense") continue;
+    // Licenses are handled apart: they only ever leave validation as Pulumi secrets.
+    if (licenseKeys.includes(key)) continue;
     values[key] = cfg.get(key);
   }
+  const license = (key: LicenseKey): RawSecret | undefined => {
+    const v = cfg.get(key);
+    return v === undefined ? undefined : { value: v, secret: isConfigSecret(prefix + key) };
+  };
+  const organization = currentOrganization();
   return validateConfig(
     {
       values,
       gcpProject: gcp.get("project"),
       gcpRegion: gcp.get("region"),
-      consulLicense: cfg.getSecret("consulLicense"),
-      nomadLicense: cfg.getSecret("nomadLicense"),
+      consulLicense: license("consulLicense"),
+      nomadLicense: license("nomadLicense"),
+      project: pulumi.getProject(),
+      ...(organization ? { organization } : {}),
     },
     pulumi.getStack(),
   );

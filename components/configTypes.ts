@@ -6,6 +6,20 @@ import * as pulumi from "@pulumi/pulumi";
 /** The Pulumi project name, and so the namespace of this program's config keys. */
 export const PROJECT = "hashistack";
 
+/** A datacenter name: also the prefix of every GCP name, so short and DNS-safe. */
+export const DC_RE = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
+/** What {@link DC_RE} allows, in words. */
+export const DC_ALLOWED = "2-20 lowercase letters, digits or hyphens, starting with a letter";
+
+/**
+ * Enterprise licenses: optional secrets, deliberately not declared in `Pulumi.yaml` (the CLI
+ * makes a declared key without a default required, and refuses a `secret: true` key whose
+ * default is plain; see tests/cliConfig.test.ts). Blank means no license.
+ */
+export const LICENSE_KEYS = ["consulLicense", "nomadLicense"] as const;
+/** One of {@link LICENSE_KEYS}. */
+export type LicenseKey = (typeof LICENSE_KEYS)[number];
+
 /** How a service fails over to a peer datacenter. */
 export type FailoverMode = "none" | "resolver" | "sameness-group";
 /** Allowed failover modes, in documentation order. */
@@ -23,7 +37,10 @@ export interface PeerConfig {
   datacenter: string;
   /** The local Consul peer name for the remote side: `<remote-datacenter>-default`. */
   peerName: string;
-  /** Fully-qualified acceptor stack (`org/project/stack`); dialers only. */
+  /**
+   * Fully-qualified acceptor stack (`org/project/stack`); dialers only. A config entry may
+   * name just the stack: it is qualified with this run's organization and project.
+   */
   stack?: string;
 }
 
@@ -69,9 +86,13 @@ export interface StackConfig {
   apiGatewayPort: number;
   consulVersion: string;
   nomadVersion: string;
-  /** Consul Enterprise license (secret); Enterprise packages are installed when set. */
+  /**
+   * Consul Enterprise license (secret); Enterprise packages are installed when set. Absent
+   * when unset or blank: everything Enterprise (packages, license file, sameness groups)
+   * follows this field alone.
+   */
   consulLicense?: pulumi.Output<string>;
-  /** Nomad Enterprise license (secret). */
+  /** Nomad Enterprise license (secret); absent when unset or blank. */
   nomadLicense?: pulumi.Output<string>;
   peers: PeerConfig[];
   failoverMode: FailoverMode;
@@ -82,6 +103,18 @@ export interface StackConfig {
   readinessTimeoutMinutes: number;
   /** Dialed remote datacenters left out of this run (`npm run deploy`'s platform phase). */
   deferredPeers: string[];
+  /**
+   * Protect the CA key and the server group (its stateful disks hold the Raft data) against
+   * deletion and replacement; set false before a deliberate `pulumi destroy`.
+   */
+  protectCluster: boolean;
+}
+
+/** A config value as the CLI handed it over, with whether it was stored as a secret. */
+export interface RawSecret {
+  value: string;
+  /** Stored encrypted (`pulumi config set --secret`), as the CLI reports it. */
+  secret: boolean;
 }
 
 /** Raw input of the validator: config values as Pulumi stores them (strings, arrays as JSON). */
@@ -91,9 +124,13 @@ export interface RawConfig {
   /** `gcp:project`, `gcp:region`. */
   gcpProject?: string;
   gcpRegion?: string;
-  /** Licenses are secrets: the validator only needs to know whether they are set. */
-  consulLicense?: pulumi.Output<string>;
-  nomadLicense?: pulumi.Output<string>;
+  /** Licenses: returned as Pulumi secrets; their values never appear in a message. */
+  consulLicense?: RawSecret;
+  nomadLicense?: RawSecret;
+  /** `pulumi.getOrganization()`, when the CLI passed one: qualifies short dialer entries. */
+  organization?: string;
+  /** `pulumi.getProject()`; defaults to {@link PROJECT}. */
+  project?: string;
 }
 
 /** One problem found in the configuration. */
@@ -103,14 +140,20 @@ export interface ConfigProblem {
   allowed: string;
 }
 
-/** Thrown by `validateConfig` with every problem found, before any resource exists. */
-export class ConfigError extends Error {
+/**
+ * Thrown by `validateConfig` with every problem found, before any resource exists. A
+ * `RunError`: the SDK's uncaught handler (`@pulumi/pulumi/cmd/run`) prints a RunError's
+ * message alone, where any other error goes through `util.inspect` (stack and own
+ * properties). The stack name is `stackName`: a field named `stack` would shadow
+ * `Error.stack`, and the CLI would print that instead of the message.
+ */
+export class ConfigError extends pulumi.RunError {
   constructor(
-    readonly stack: string,
+    readonly stackName: string,
     readonly problems: ConfigProblem[],
   ) {
     super(
-      `Invalid configuration for stack "${stack}" (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was created:\n` +
+      `Invalid configuration for stack "${stackName}" (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was created:\n` +
         problems
           .map((p) => `  - ${p.key}: received ${p.received}; allowed: ${p.allowed}`)
           .join("\n"),

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NomadConnectionArgs } from "./nomadJob";
 import { SERVICES } from "./configEntries";
 import { NomadNamespace } from "./nomadNamespace";
+import { childOf } from "./childOptions";
 
 /** Nomad namespace of the API gateway job. */
 export const INGRESS_NAMESPACE = "ingress";
@@ -48,7 +49,7 @@ export class GatewayAcls extends pulumi.ComponentResource {
 
   constructor(name: string, args: GatewayAclsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hashistack:consul:GatewayAcls", name, {}, opts);
-    const keyed = { parent: this, deleteBeforeReplace: true };
+    const keyed = { ...childOf(this, opts), deleteBeforeReplace: true };
     const policy = new consul.AclPolicy(
       `${name}-mesh-gateway-policy`,
       {
@@ -81,7 +82,7 @@ export class GatewayAcls extends pulumi.ComponentResource {
       this.ingressNamespace = new NomadNamespace(
         `${name}-ingress-namespace`,
         { connection: args.nomad, name: INGRESS_NAMESPACE, description: "Consul API gateways" },
-        { parent: this },
+        childOf(this, opts),
       );
       const apiRule = new consul.AclBindingRule(
         `${name}-api-gateway-rule`,

@@ -12,6 +12,7 @@ import {
   proxyDefaults,
   serviceDefaults,
 } from "./configEntries";
+import { childOf } from "./childOptions";
 
 /** Creates a typed config entry; name-keyed, so a replacement deletes first. */
 export function configEntry(
@@ -34,10 +35,11 @@ export class MeshConfig extends pulumi.ComponentResource {
 
   constructor(name: string, _args: Record<string, never>, opts?: pulumi.ComponentResourceOptions) {
     super("hashistack:consul:MeshConfig", name, {}, opts);
-    this.proxyDefaults = configEntry(`${name}-proxy-defaults`, proxyDefaults(), { parent: this });
-    this.mesh = configEntry(`${name}-mesh`, meshEntry(), { parent: this });
+    const child = childOf(this, opts);
+    this.proxyDefaults = configEntry(`${name}-proxy-defaults`, proxyDefaults(), child);
+    this.mesh = configEntry(`${name}-mesh`, meshEntry(), child);
     this.serviceDefaults = [SERVICES.frontend, SERVICES.publicApi, SERVICES.privateApi].map((svc) =>
-      configEntry(`${name}-defaults-${svc}`, serviceDefaults(svc), { parent: this }),
+      configEntry(`${name}-defaults-${svc}`, serviceDefaults(svc), child),
     );
     this.registerOutputs({});
   }

@@ -23,6 +23,11 @@ export interface NodeGroupArgs {
   startupScript: pulumi.Input<string>;
   /** Servers: size of the persistent data disk (GB), preserved across re-creation. */
   dataDiskSizeGb?: number;
+  /**
+   * Protect the group itself against deletion and replacement (default false); for servers,
+   * whose stateful disks hold the Raft data. Not the template: it is replaced on every change.
+   */
+  protect?: boolean;
   /** TCP port whose listener marks the instance alive for autohealing. */
   autohealPort: number;
   /**
@@ -161,6 +166,7 @@ export class NodeGroup extends pulumi.ComponentResource {
       {
         parent: this,
         deleteBeforeReplace: true,
+        protect: args.protect ?? false,
         dependsOn: args.bootAfter ?? [],
         // The zones are chosen once: a later change in the region's zone list (a new zone)
         // must never replace the group and recreate every server.
@@ -175,7 +181,7 @@ export class NodeGroup extends pulumi.ComponentResource {
 export function pickZones(names: string[]): string[] {
   const zones = [...names].sort().slice(0, 3);
   if (zones.length < 3)
-    throw new Error(
+    throw new pulumi.RunError(
       `region has ${zones.length} zones available (${zones.join(", ")}); 3 are needed to spread servers`,
     );
   return zones;

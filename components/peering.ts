@@ -19,6 +19,7 @@ import {
   SAMENESS_GROUP,
 } from "./configEntries";
 import { configEntry } from "./meshConfig";
+import { childOf } from "./childOptions";
 import { AcceptorOutputs } from "./peerOutputs";
 import { PeeringWait } from "./peeringWait";
 
@@ -55,7 +56,8 @@ export class ClusterPeering extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClusterPeeringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hashistack:consul:ClusterPeering", name, {}, opts);
-    const keyed = { parent: this, deleteBeforeReplace: true, dependsOn: args.meshReady };
+    const child = childOf(this, opts);
+    const keyed = { ...child, deleteBeforeReplace: true, dependsOn: args.meshReady };
     const tokens: Record<string, pulumi.Output<string>> = {};
     const peerings: Record<
       string,
@@ -95,7 +97,10 @@ export class ClusterPeering extends pulumi.ComponentResource {
             expectedServices: acceptor.exportedServices,
             timeoutSeconds: args.timeoutSeconds,
           },
-          { parent: this, dependsOn: [peering] },
+          // A re-peering replaces the Peering (all its inputs force a new one), and
+          // `dependsOn` alone would never re-run the wait; `replaceWith` replaces the wait
+          // with it, so the new peering is waited for (engine: step_generator.go ReplaceWith).
+          { ...child, dependsOn: [peering], replaceWith: [peering] },
         );
         peerings[peer.peerName] = pulumi
           .all([wait.state, wait.importedServices])
@@ -105,7 +110,7 @@ export class ClusterPeering extends pulumi.ComponentResource {
 
     // Exports, failover and peer-sourced intentions name peers: create them after the
     // peering objects exist on this side.
-    const afterPeering = { parent: this, dependsOn: this.peeringObjects };
+    const afterPeering = { ...child, dependsOn: this.peeringObjects };
     const peerNames = args.peers.map((p) => p.peerName);
     if (args.peers.length > 0) {
       const group =
@@ -115,7 +120,7 @@ export class ClusterPeering extends pulumi.ComponentResource {
       configEntry(
         `${name}-exports`,
         exportedServices(peerNames, group ? SAMENESS_GROUP : undefined),
-        group ? { parent: this, dependsOn: [...this.peeringObjects, group] } : afterPeering,
+        group ? { ...child, dependsOn: [...this.peeringObjects, group] } : afterPeering,
       );
       if (args.failoverMode === "resolver") {
         for (const svc of EXPORTED)

@@ -20,6 +20,12 @@ export interface ClusterSecretsArgs {
   clientAccountEmail: pulumi.Input<string>;
   consulLicense?: pulumi.Input<string>;
   nomadLicense?: pulumi.Input<string>;
+  /**
+   * Protect the CA key against deletion and replacement (default false). A new CA key
+   * invalidates every certificate: all agents would have to be re-created. The key lives only
+   * in Pulumi state, so `retainOnDelete` would keep nothing: `protect` is the guard.
+   */
+  protectCaKey?: boolean;
 }
 
 /** Which roles read a secret. */
@@ -56,7 +62,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     const caKey = new tls.PrivateKey(
       `${name}-ca-key`,
       { algorithm: "ECDSA", ecdsaCurve: "P256" },
-      child,
+      { ...child, protect: args.protectCaKey ?? false },
     );
     const ca = new tls.SelfSignedCert(
       `${name}-ca`,

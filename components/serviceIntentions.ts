@@ -5,6 +5,7 @@
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { IntentionSource } from "./intentions";
+import { childOf } from "./childOptions";
 
 /** Arguments of {@link ServiceIntentions}. */
 export interface ServiceIntentionsArgs {
@@ -28,7 +29,7 @@ export class ServiceIntentions extends pulumi.ComponentResource {
             `${name}-${dest}`,
             { name: dest, sources: args.intentions[dest] ?? [] },
             {
-              parent: this,
+              ...childOf(this, opts),
               deleteBeforeReplace: true,
               // Only entries naming a peer or sameness group wait for the peering objects.
               dependsOn: (args.intentions[dest] ?? []).some((src) => src.peer ?? src.samenessGroup)

@@ -7,6 +7,7 @@
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { stableJson } from "./agentConfig";
+import { childOf } from "./childOptions";
 
 /** Auth method name Nomad uses by default (`consul.service_auth_method` / `task_auth_method`). */
 export const AUTH_METHOD = "nomad-workloads";
@@ -64,7 +65,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
   constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hashistack:consul:WorkloadIdentity", name, {}, opts);
     // Name-keyed objects: replacing them must delete the old one first.
-    const keyed = { parent: this, deleteBeforeReplace: true };
+    const keyed = { ...childOf(this, opts), deleteBeforeReplace: true };
     this.authMethod = new consul.AclAuthMethod(
       `${name}-auth-method`,
       {

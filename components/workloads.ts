@@ -8,6 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PORTS } from "./agentConfig";
 import { NomadJob, NomadConnectionArgs } from "./nomadJob";
+import { childOf } from "./childOptions";
 
 /** Reads a jobspec shipped in `jobspecs/`. */
 export function readJobspec(file: string): string {
@@ -57,7 +58,7 @@ export class Workloads extends pulumi.ComponentResource {
       new NomadJob(
         `${name}-${role}`,
         { connection: args.nomad, jobspec: readJobspec(file), variables },
-        { parent: this, dependsOn: after },
+        { ...childOf(this, opts), dependsOn: after },
       );
     const dc = args.datacenter;
     const { identity } = args.after;

@@ -17,6 +17,7 @@ function base(
       peers: '["acceptor:dc2"]',
       ...values,
     },
+    organization: "acme",
     ...extra,
   };
 }
@@ -48,8 +49,39 @@ describe("validateConfig", () => {
       operatorCidrs: ["1.2.3.0/24"],
       meshGatewayCidrs: ["0.0.0.0/0"],
       sshViaIap: false,
+      protectCluster: true,
     });
     expect(cfg.consulLicense).toBeUndefined();
+  });
+
+  test("a dialer entry naming just the stack is qualified with the organization and project", () => {
+    const cfg = validateConfig(
+      base({ datacenter: "dc2", peers: '["dialer:dc1:dc1"]' }, { project: "hashistack" }),
+      "dc2",
+    );
+    expect(cfg.peers).toEqual([
+      { role: "dialer", datacenter: "dc1", peerName: "dc1-default", stack: "acme/hashistack/dc1" },
+    ]);
+  });
+
+  test.each([
+    ["unset", undefined],
+    ["empty", ""],
+    ["whitespace only", "  \n"],
+  ])("license %s: no license, nothing Enterprise", (_name, value) => {
+    const lic = value === undefined ? undefined : { value, secret: true };
+    const cfg = validateConfig(base({}, { consulLicense: lic, nomadLicense: lic }), "dc1");
+    expect(cfg.consulLicense).toBeUndefined();
+    expect(cfg.nomadLicense).toBeUndefined();
+  });
+
+  test("a license comes out as a Pulumi secret", async () => {
+    const cfg = validateConfig(
+      base({}, { nomadLicense: { value: "02MV4UU43BK5HGYY", secret: true } }),
+      "dc1",
+    );
+    expect(cfg.nomadLicense).toBeDefined();
+    expect(await (cfg.nomadLicense as pulumi.Output<string>).isSecret).toBe(true);
   });
 
   test("a dialer keeps its fully-qualified acceptor stack", () => {
@@ -156,17 +188,52 @@ describe("validateConfig", () => {
     [
       "dialer without a stack name",
       base({ peers: '["dialer:dc2"]' }),
-      'hashistack:peers[0]: received "dialer:dc2"; allowed: a dialer names the acceptor\'s fully-qualified stack: "dialer:<remote-datacenter>:<org>/<project>/<stack>"',
+      'hashistack:peers[0]: received "dialer:dc2"; allowed: a dialer names its acceptor\'s stack: "dialer:<remote-datacenter>:<stack>" (a stack of this project) or "dialer:<remote-datacenter>:<org>/<project>/<stack>"',
     ],
     [
-      "dialer with a bare stack name",
-      base({ peers: '["dialer:dc2:dc2"]' }),
-      'hashistack:peers[0]: received "dialer:dc2:dc2"; allowed: "acceptor:<remote-datacenter>" or "dialer:<remote-datacenter>:<org>/<project>/<stack>", the datacenter being 2-20 lowercase letters, digits or hyphens, starting with a letter',
+      "dialer with a project/stack name",
+      base({ peers: '["dialer:dc2:hashistack/dc2"]' }),
+      'hashistack:peers[0]: received "dialer:dc2:hashistack/dc2"; allowed: a dialer names its acceptor\'s stack: "dialer:<remote-datacenter>:<stack>" (a stack of this project) or "dialer:<remote-datacenter>:<org>/<project>/<stack>", each name part letters, digits, ".", "_" or "-"',
+    ],
+    [
+      "short dialer entry when the CLI passed no organization",
+      base({ peers: '["dialer:dc2:dc2"]' }, { organization: undefined }),
+      'hashistack:peers[0]: received "dialer:dc2:dc2"; allowed: the fully-qualified "dialer:dc2:<org>/hashistack/dc2": this Pulumi CLI passed no organization to the program',
+    ],
+    [
+      "dialer of its own stack, short form",
+      base({ peers: '["dialer:dc2:dc1"]' }),
+      'hashistack:peers[0]: received "dialer:dc2:dc1"; allowed: the acceptor\'s stack, not this one (acme/hashistack/dc1): a dialer reads the peering token its acceptor exports',
+    ],
+    [
+      "dialer of its own stack, fully qualified",
+      base({ peers: '["dialer:dc2:acme/hashistack/dc1"]' }),
+      'hashistack:peers[0]: received "dialer:dc2:acme/hashistack/dc1"; allowed: the acceptor\'s stack, not this one (acme/hashistack/dc1): a dialer reads the peering token its acceptor exports',
     ],
     [
       "unknown peer role",
       base({ peers: '["friend:dc2"]' }),
-      'hashistack:peers[0]: received "friend:dc2"; allowed: "acceptor:<remote-datacenter>" or "dialer:<remote-datacenter>:<org>/<project>/<stack>", the datacenter being 2-20 lowercase letters, digits or hyphens, starting with a letter',
+      'hashistack:peers[0]: received "friend:dc2"; allowed: "acceptor:<remote-datacenter>", "dialer:<remote-datacenter>:<stack>" or "dialer:<remote-datacenter>:<org>/<project>/<stack>", the datacenter being 2-20 lowercase letters, digits or hyphens, starting with a letter',
+    ],
+    [
+      "sameness-group with an empty Consul license",
+      base({ failoverMode: "sameness-group" }, { consulLicense: { value: "", secret: true } }),
+      'hashistack:failoverMode: received "sameness-group"; allowed: "none" or "resolver": sameness groups are Consul Enterprise only; set hashistack:consulLicense (secret) to use them (it is set but blank, which means none)',
+    ],
+    [
+      "sameness-group with a whitespace-only Consul license",
+      base({ failoverMode: "sameness-group" }, { consulLicense: { value: " \t\n", secret: true } }),
+      'hashistack:failoverMode: received "sameness-group"; allowed: "none" or "resolver": sameness groups are Consul Enterprise only; set hashistack:consulLicense (secret) to use them (it is set but blank, which means none)',
+    ],
+    [
+      "a license stored in plain text",
+      base({}, { consulLicense: { value: "02MV4UU43BK5HGYY", secret: false } }),
+      "hashistack:consulLicense: received a plain-text value (not shown); allowed: a secret: pulumi config set --secret hashistack:consulLicense <license> (plain text would sit readable in the stack file)",
+    ],
+    [
+      "protectCluster not a boolean",
+      base({ protectCluster: "yes" }),
+      'hashistack:protectCluster: received "yes"; allowed: true or false',
     ],
     [
       "peering with itself",
@@ -181,7 +248,7 @@ describe("validateConfig", () => {
     [
       "peers not a list",
       base({ peers: "dc2" }),
-      'hashistack:peers: received "dc2"; allowed: a JSON list of "acceptor:<remote-datacenter>" or "dialer:<remote-datacenter>:<org>/<project>/<stack>"',
+      'hashistack:peers: received "dc2"; allowed: a JSON list of "acceptor:<remote-datacenter>", "dialer:<remote-datacenter>:<stack>" or "dialer:<remote-datacenter>:<org>/<project>/<stack>"',
     ],
     [
       "negative replicas",
@@ -221,7 +288,7 @@ describe("validateConfig", () => {
     [
       "misspelled key",
       base({ serverCont: "3" }),
-      `hashistack:serverCont: received "3"; allowed: one of the declared keys: datacenter, serverCount, clientCount, serverMachineType, clientMachineType, serverDiskSizeGb, subnetCidr, nomadBridgeCidr, operatorCidrs, allowWideOperatorCidrs, apiGatewayCidrs, meshGatewayCidrs, sshViaIap, apiGatewayPort, consulVersion, nomadVersion, consulLicense, nomadLicense, peers, failoverMode, peeringGeneration, publicApiReplicas, privateApiReplicas, frontendReplicas, readinessTimeoutMinutes, deferredPeers`,
+      `hashistack:serverCont: received "3"; allowed: one of the known keys: datacenter, serverCount, clientCount, serverMachineType, clientMachineType, serverDiskSizeGb, subnetCidr, nomadBridgeCidr, operatorCidrs, allowWideOperatorCidrs, apiGatewayCidrs, meshGatewayCidrs, sshViaIap, apiGatewayPort, consulVersion, nomadVersion, peers, failoverMode, peeringGeneration, publicApiReplicas, privateApiReplicas, frontendReplicas, readinessTimeoutMinutes, deferredPeers, protectCluster, consulLicense, nomadLicense`,
     ],
     [
       "missing GCP project",
@@ -264,7 +331,7 @@ describe("validateConfig", () => {
 
   test("sameness-group is accepted with a Consul Enterprise license", () => {
     const cfg = validateConfig(
-      base({ failoverMode: "sameness-group" }, { consulLicense: pulumi.secret("lic") }),
+      base({ failoverMode: "sameness-group" }, { consulLicense: { value: "lic", secret: true } }),
       "dc1",
     );
     expect(cfg.failoverMode).toBe("sameness-group");
@@ -300,6 +367,50 @@ describe("config through the program", () => {
       secretKeys: ["hashistack:consulLicense"],
     });
     expect(run.error).toBeUndefined();
+  });
+
+  test("blank licenses turn nothing Enterprise on: no license secret, OSS packages, no license file", async () => {
+    const run = await runProgram({
+      stack: "dc1",
+      config: { "hashistack:consulLicense": "", "hashistack:nomadLicense": "  " },
+      secretKeys: ["hashistack:consulLicense", "hashistack:nomadLicense"],
+    });
+    if (run.error) throw run.error;
+    expect(run.graph.all().filter((r) => r.name.includes("license"))).toEqual([]);
+    const script = String(
+      (run.graph.get("dc1-servers-template").inputs.metadata as Record<string, string>)[
+        "startup-script"
+      ],
+    );
+    // The same run with a real license installs consul-enterprise and writes license_path
+    // (tests/platform.test.ts): here neither.
+    expect(script).toContain("readonly PACKAGES='consul=1.22.6-1 nomad=1.10.3-1");
+    expect(script).toContain("readonly SECRET_CONSUL_LICENSE=''");
+    expect(script).toContain("readonly SECRET_NOMAD_LICENSE=''");
+    expect(script).not.toContain("license_path");
+  });
+
+  test("a blank Consul license does not pass the sameness-group check", async () => {
+    const run = await runProgram({
+      stack: "dc1",
+      config: { "hashistack:consulLicense": " ", "hashistack:failoverMode": "sameness-group" },
+      secretKeys: ["hashistack:consulLicense"],
+    });
+    expect(run.error?.message).toContain(
+      "set hashistack:consulLicense (secret) to use them (it is set but blank, which means none)",
+    );
+    expect(run.graph.all().map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
+  });
+
+  test("a license the CLI passes as plain text is refused without being shown", async () => {
+    const run = await runProgram({
+      stack: "dc1",
+      config: { "hashistack:nomadLicense": "02MV4UU43BK5HGYY-PLAIN" },
+    });
+    expect(run.error?.message).toContain(
+      "hashistack:nomadLicense: received a plain-text value (not shown); allowed: a secret",
+    );
+    expect(run.error?.message).not.toContain("02MV4UU43BK5HGYY");
   });
 
   test.each(["dc1", "dc2"])("the shipped %s config is valid", async (stack) => {

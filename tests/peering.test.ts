@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { tokenFromOutput } from "../components/peerOutputs";
+import { PeerStackError, tokenFromOutput, unreadableStackMessage } from "../components/peerOutputs";
 import { PeeringWaitInput, waitForPeering } from "../components/peeringWait";
 import { FakeApi, Route, sequence, startFakeApi, tlsFixtures } from "./harness/fakeApi";
 import { ProgramRun, ROOT, runProgram, secretLeaks } from "./harness/program";
@@ -149,6 +149,54 @@ describe("dialer dc2", () => {
     ).toEqual(["pulumi:pulumi:Stack", "pulumi:pulumi:StackReference"]);
   });
 
+  test("the recorded wait is replaced with its Peering (a re-peering waits again)", () => {
+    const wait = run.graph.get("dc2-peering-active-dc1");
+    expect(wait.replaceWith).toEqual([run.graph.get("dc2-peering-peering-dc1").urn]);
+  });
+
+  test("a missing acceptor stack gets the program's own message, before anything exists", async () => {
+    const r = await runProgram({ stack: "dc2", mocks: { stackOutputs: {} } });
+    expect(r.error).toBeInstanceOf(PeerStackError);
+    expect(r.error?.message).toBe(
+      'stack organization/hashistack/dc1 does not exist: deploy dc1 first (pulumi up -s dc1), with "acceptor:dc2" in its hashistack:peers (the backend said: unknown stack "organization/hashistack/dc1")',
+    );
+    // Probed through the engine's invoke: not even the StackReference was registered.
+    expect(r.graph.all().map((x) => x.type)).toEqual(["pulumi:pulumi:Stack"]);
+  });
+
+  test("any other read failure is passed on with the stack named", () => {
+    expect(
+      unreadableStackMessage(
+        "acme/hashistack/dc1",
+        "dc2",
+        new Error(
+          "invocation of pulumi:pulumi:readStackOutputs returned an error: [403] Forbidden: access denied",
+        ),
+      ),
+    ).toBe(
+      "stack acme/hashistack/dc1 could not be read ([403] Forbidden: access denied): check the dialer entry in hashistack:peers, and that you are logged in to the backend holding it",
+    );
+  });
+
+  test.each([
+    ["plain", []],
+    ["secret", ["exportedServices"]],
+  ])("exportedServices read from the acceptor whether %s", async (_kind, secret) => {
+    const r = await runProgram({
+      stack: "dc2",
+      mocks: {
+        stackOutputs: {
+          "organization/hashistack/dc1": {
+            outputs: { peeringTokens: { dc2: "tok" }, exportedServices: ["private-api"] },
+            secretOutputNames: ["peeringTokens", ...secret],
+          },
+        },
+      },
+    });
+    if (r.error) throw r.error;
+    expect(r.graph.get("dc2-peering-active-dc1").inputs.expectedServices).toEqual(["private-api"]);
+  });
+
   test("a token output of the wrong type fails with the stack and output named", async () => {
     const r = await runProgram({
       stack: "dc2",
@@ -164,6 +212,39 @@ describe("dialer dc2", () => {
     expect(r.error?.message).toContain(
       'stack organization/hashistack/dc1 output "peeringTokens" is malformed: expected a map of datacenter to token, got string',
     );
+  });
+});
+
+describe("acceptor stack names on either backend", () => {
+  test("a dc2 run under another organization references that organization", async () => {
+    const run = await runProgram({ stack: "dc2", organization: "acme-platform" });
+    if (run.error) throw run.error;
+    expect(run.graph.get("dc2-ref-dc1").inputs.name).toBe("acme-platform/hashistack/dc1");
+    expect(run.graph.get("dc2-peering-peering-dc1").inputs.peeringToken).toBe(
+      "placeholder-token-from-acme-platform/hashistack/dc1",
+    );
+  });
+
+  test("a fully-qualified entry names a stack of another organization", async () => {
+    const run = await runProgram({
+      stack: "dc2",
+      organization: "acme-platform",
+      config: { "hashistack:peers": ["dialer:dc1:acme-network/hashistack/dc1"] },
+    });
+    if (run.error) throw run.error;
+    expect(run.graph.get("dc2-ref-dc1").inputs.name).toBe("acme-network/hashistack/dc1");
+  });
+
+  test("a dialer of its own stack is refused before anything exists", async () => {
+    const run = await runProgram({
+      stack: "dc2",
+      config: { "hashistack:peers": ["dialer:dc1:dc2"] },
+    });
+    expect(run.error?.message).toBe(
+      'Invalid configuration for stack "dc2" (1 problem); nothing was created:\n' +
+        '  - hashistack:peers[0]: received "dialer:dc1:dc2"; allowed: the acceptor\'s stack, not this one (organization/hashistack/dc2): a dialer reads the peering token its acceptor exports',
+    );
+    expect(run.graph.all().map((x) => x.type)).toEqual(["pulumi:pulumi:Stack"]);
   });
 });
 
@@ -257,10 +338,7 @@ describe("a third datacenter is configuration only", () => {
         .readFileSync(path.join(ROOT, "Pulumi.dc2.yaml"), "utf8")
         .replace("hashistack:datacenter: dc2", "hashistack:datacenter: dc3")
         .replace("10.3.0.0/16", "10.4.0.0/16")
-        .replace(
-          "    - dialer:dc1:organization/hashistack/dc1",
-          "    - dialer:dc1:organization/hashistack/dc1\n    - acceptor:dc2",
-        ),
+        .replace("    - dialer:dc1:dc1", "    - dialer:dc1:dc1\n    - acceptor:dc2"),
     );
     const run = await runProgram({ stack: "dc3", configFile: file });
     if (run.error) throw run.error;

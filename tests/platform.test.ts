@@ -357,6 +357,7 @@ describe("platform variations", () => {
       ],
     );
     expect(script).toContain("consul-enterprise=1.22.6+ent-1");
+    expect(script).toContain('"license_path": "/etc/consul.d/license.hclic"');
     expect(script).not.toContain("LIC-MOCKSECRET");
     expect(
       isSecretOnWire(run.graph.get("dc1-consul-license-version").wireInputs, "secretData"),

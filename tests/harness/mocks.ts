@@ -44,6 +44,10 @@ export class ProgramMocks implements Mocks {
     const custom = this.overrides.invokes?.[args.token];
     if (custom) return custom(inputs);
     switch (args.token) {
+      case "pulumi:pulumi:readStackOutputs":
+        // The engine's builtin (pkg/resource/deploy/builtins.go); a missing stack fails with the
+        // backend's words, wrapped as resmon.Invoke wraps every invoke error (source_eval.go).
+        return this.stackOutputs(str(inputs.name), "invoke");
       case "gcp:compute/getZones:getZones": {
         // The program must not filter by status: a zone's outage would move the MIGs.
         if (inputs.status !== undefined)
@@ -67,26 +71,39 @@ export class ProgramMocks implements Mocks {
     return { id, state: { ...inputs, ...computed, ...extra } };
   }
 
+  /**
+   * A referenced stack's outputs as the engine returns them: `name`, `outputs` (those the
+   * source stack marked secret stay secret) and `secretOutputNames`; an unknown stack fails
+   * with the backend's message `unknown stack "<name>"` (pkg/backend/backend.go).
+   */
+  private stackOutputs(stack: string, how: "invoke" | "read"): Record<string, unknown> {
+    const ref = this.overrides.stackOutputs?.[stack];
+    if (!ref) {
+      const reason = `unknown stack ${JSON.stringify(stack)}`;
+      throw new Error(
+        how === "invoke"
+          ? `invocation of pulumi:pulumi:readStackOutputs returned an error: ${reason}`
+          : reason,
+      );
+    }
+    const secretNames = ref.secretOutputNames ?? [];
+    const outputs = Object.fromEntries(
+      Object.entries(ref.outputs).map(([k, v]) => [
+        k,
+        secretNames.includes(k) ? pulumi.secret(v) : v,
+      ]),
+    );
+    return { name: stack, outputs, secretOutputNames: secretNames };
+  }
+
   private computed(
     args: MockResourceArgs,
     inputs: Record<string, unknown>,
   ): Record<string, unknown> {
     const n = args.name;
     switch (args.type) {
-      case "pulumi:pulumi:StackReference": {
-        const stack = str(inputs.name);
-        const ref = this.overrides.stackOutputs?.[stack];
-        if (!ref) throw new Error(`no mocked outputs for stack reference ${stack}`);
-        // As the engine does: outputs the source stack marked secret stay secret here.
-        const secretNames = ref.secretOutputNames ?? [];
-        const outputs = Object.fromEntries(
-          Object.entries(ref.outputs).map(([k, v]) => [
-            k,
-            secretNames.includes(k) ? pulumi.secret(v) : v,
-          ]),
-        );
-        return { id: stack, name: stack, outputs, secretOutputNames: secretNames };
-      }
+      case "pulumi:pulumi:StackReference":
+        return { id: str(inputs.name), ...this.stackOutputs(str(inputs.name), "read") };
       case "random:index/randomUuid:RandomUuid":
         return { result: mockUuid(n) };
       case "random:index/randomPassword:RandomPassword":

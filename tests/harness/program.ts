@@ -32,6 +32,11 @@ export interface RunOptions {
   secretKeys?: string[];
   /** Simulate `pulumi preview` (unknown computed values). */
   preview?: boolean;
+  /**
+   * The organization the CLI passes (`pulumi.getOrganization()`): the file backend's is
+   * `organization` (the default here), Pulumi Cloud's the stack owner's.
+   */
+  organization?: string;
   mocks?: MockOverrides;
   /** Run this function instead of `index.ts` (harness self-tests). */
   program?: () => Promise<Record<string, unknown>>;
@@ -52,8 +57,13 @@ export interface ProgramRun {
 }
 
 /** Installs the mock runtime with the recording monitor, with the features `setMocks` turns on. */
-function installMocks(monitor: RecordingMonitor, stack: string, preview: boolean): void {
-  settings.setMockOptions(monitor, "hashistack", stack, preview, "organization");
+function installMocks(
+  monitor: RecordingMonitor,
+  stack: string,
+  preview: boolean,
+  organization: string,
+): void {
+  settings.setMockOptions(monitor, "hashistack", stack, preview, organization);
   // setMockOptions alone leaves every feature flag off, and secrets would then serialize as
   // plain values; turn them on exactly as pulumi.runtime.setMocks does.
   const store = state.getStore();
@@ -61,6 +71,7 @@ function installMocks(monitor: RecordingMonitor, stack: string, preview: boolean
   store.supportsResourceReferences = true;
   store.supportsOutputValues = false;
   store.supportsDeletedWith = true;
+  store.supportsReplaceWith = true;
   store.supportsAliasSpecs = true;
   store.supportsTransforms = true;
   store.supportsInvokeTransforms = true;
@@ -89,12 +100,13 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       else config[k] = typeof v === "string" ? v : JSON.stringify(v);
     }
     // Stacks this config dials answer with placeholder outputs unless the test says otherwise.
+    const organization = opts.organization ?? "organization";
     const mocks = new ProgramMocks({
       ...opts.mocks,
-      stackOutputs: opts.mocks?.stackOutputs ?? acceptorPlaceholders(config),
+      stackOutputs: opts.mocks?.stackOutputs ?? acceptorPlaceholders(config, organization),
     });
     const monitor = new RecordingMonitor(mocks);
-    installMocks(monitor, opts.stack, opts.preview ?? false);
+    installMocks(monitor, opts.stack, opts.preview ?? false, organization);
     pulumi.runtime.setAllConfig(config, opts.secretKeys ?? []);
 
     const program =

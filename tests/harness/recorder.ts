@@ -55,6 +55,11 @@ export interface RecordedResource {
   ignoreChanges: string[];
   additionalSecretOutputs: string[];
   protect: boolean;
+  /** URN of the resource whose deletion deletes this one (`deletedWith`), or "". */
+  deletedWith?: string;
+  /** URNs whose replacement replaces this one (`replaceWith`). */
+  replaceWith?: string[];
+  retainOnDelete?: boolean;
   /** State the mock returned, wire form (secrets marked as the engine would). */
   outputState: Record<string, unknown>;
   /** Registered outputs (components and the stack), wire form. */
@@ -76,6 +81,9 @@ interface RegisterRequest {
   getAdditionalsecretoutputsList(): string[];
   getProtect(): boolean;
   getImportid(): string;
+  getDeletedwith?(): string;
+  getReplaceWithList?(): string[];
+  getRetainondelete?(): boolean;
 }
 
 /** Unwraps secret markers; keeps unknown sentinels. */
@@ -230,6 +238,9 @@ export class RecordingMonitor extends MockMonitor {
       ignoreChanges: extra.ignoreChanges ?? [],
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       protect: extra.protect ?? false,
+      deletedWith: req.getDeletedwith?.() ?? "",
+      replaceWith: req.getReplaceWithList?.() ?? [],
+      retainOnDelete: req.getRetainondelete?.() ?? false,
       outputState,
     };
     this.records.push(rec);

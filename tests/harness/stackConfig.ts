@@ -5,6 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { PROJECT } from "../../components/configTypes";
+import { qualifyStack } from "../../components/peerSpec";
 import { MockOverrides } from "./mocks";
 
 /** Repository root. */
@@ -62,11 +64,13 @@ export function offlineStandIns(config: Record<string, string>): {
 }
 
 /**
- * What each acceptor stack a config dials would export: a placeholder token for this
- * datacenter (secret, as the real output is) and the backends. Never a real token.
+ * What each acceptor stack a config dials would export, keyed by its fully-qualified name
+ * (a short entry is qualified with `organization`, as the program does): a placeholder token
+ * for this datacenter (secret, as the real output is) and the backends. Never a real token.
  */
 export function acceptorPlaceholders(
   config: Record<string, string>,
+  organization = "organization",
 ): NonNullable<MockOverrides["stackOutputs"]> {
   const local = config["hashistack:datacenter"] ?? "unknown";
   let peers: unknown;
@@ -77,7 +81,9 @@ export function acceptorPlaceholders(
   }
   const out: NonNullable<MockOverrides["stackOutputs"]> = {};
   for (const spec of Array.isArray(peers) ? (peers as unknown[]) : []) {
-    const [role, remote, ref] = String(spec).split(":");
+    const [role, remote, short] = String(spec).split(":");
+    const ref =
+      short && qualifyStack(short, { stack: "", project: PROJECT, organization });
     if (role === "dialer" && ref) {
       out[ref] = {
         outputs: {
