@@ -2,6 +2,7 @@
  * Types of the stack configuration and of its validation errors (values in config.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { UserError } from "./userError";
 
 /** The Pulumi project name, and so the namespace of this program's config keys. */
 export const PROJECT = "hashistack";
@@ -142,12 +143,10 @@ export interface ConfigProblem {
 
 /**
  * Thrown by `validateConfig` with every problem found, before any resource exists. A
- * `RunError`: the SDK's uncaught handler (`@pulumi/pulumi/cmd/run`) prints a RunError's
- * message alone, where any other error goes through `util.inspect` (stack and own
- * properties). The stack name is `stackName`: a field named `stack` would shadow
- * `Error.stack`, and the CLI would print that instead of the message.
+ * {@link UserError}: the CLI prints the message alone. The stack name is `stackName`: a field
+ * named `stack` would shadow `Error.stack`, and the CLI would print that instead.
  */
-export class ConfigError extends pulumi.RunError {
+export class ConfigError extends UserError {
   constructor(
     readonly stackName: string,
     readonly problems: ConfigProblem[],
@@ -158,6 +157,5 @@ export class ConfigError extends pulumi.RunError {
           .map((p) => `  - ${p.key}: received ${p.received}; allowed: ${p.allowed}`)
           .join("\n"),
     );
-    this.name = "ConfigError";
   }
 }

@@ -5,6 +5,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { UserError } from "./userError";
 
 /** Arguments of {@link NodeGroup}. */
 export interface NodeGroupArgs {
@@ -181,7 +182,7 @@ export class NodeGroup extends pulumi.ComponentResource {
 export function pickZones(names: string[]): string[] {
   const zones = [...names].sort().slice(0, 3);
   if (zones.length < 3)
-    throw new pulumi.RunError(
+    throw new UserError(
       `region has ${zones.length} zones available (${zones.join(", ")}); 3 are needed to spread servers`,
     );
   return zones;

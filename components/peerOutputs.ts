@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PeerConfig } from "./configTypes";
+import { UserError } from "./userError";
 
 /** Stack output names the dialers read from an acceptor. */
 export const OUTPUTS = { tokens: "peeringTokens", exported: "exportedServices" } as const;
@@ -18,16 +19,8 @@ export const OUTPUTS = { tokens: "peeringTokens", exported: "exportedServices" }
  */
 export const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
 
-/**
- * An acceptor stack that cannot be used: missing, not deployed, or exporting nothing for us.
- * A `RunError`, so the CLI prints the message alone (no stack trace).
- */
-export class PeerStackError extends pulumi.RunError {
-  constructor(message: string) {
-    super(message);
-    this.name = "PeerStackError";
-  }
-}
+/** An acceptor stack that cannot be used: missing, not deployed, or exporting nothing for us. */
+export class PeerStackError extends UserError {}
 
 /** What a dialer needs from one acceptor. */
 export interface AcceptorOutputs {

@@ -59,8 +59,7 @@ export function parsePeer(spec: string, ctx: PeerContext): PeerConfig | string {
   if (!ref.includes("/") && NAME_PART.test(ref) && !ctx.organization)
     return `the fully-qualified "dialer:${remote}:<org>/${ctx.project}/${ref}": this Pulumi CLI passed no organization to the program`;
   const stack = qualifyStack(ref, ctx);
-  if (stack === undefined)
-    return `${stackForms}, each name part letters, digits, ".", "_" or "-"`;
+  if (stack === undefined) return `${stackForms}, each name part letters, digits, ".", "_" or "-"`;
   const self = `${ctx.organization ?? "<org>"}/${ctx.project}/${ctx.stack}`;
   const [, project, name] = stack.split("/");
   const sameOrg = ctx.organization === undefined || stack.startsWith(`${ctx.organization}/`);

@@ -81,7 +81,7 @@ describe("validateConfig", () => {
       "dc1",
     );
     expect(cfg.nomadLicense).toBeDefined();
-    expect(await (cfg.nomadLicense as pulumi.Output<string>).isSecret).toBe(true);
+    expect(await pulumi.isSecret(cfg.nomadLicense as pulumi.Output<string>)).toBe(true);
   });
 
   test("a dialer keeps its fully-qualified acceptor stack", () => {

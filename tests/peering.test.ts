@@ -149,11 +149,6 @@ describe("dialer dc2", () => {
     ).toEqual(["pulumi:pulumi:Stack", "pulumi:pulumi:StackReference"]);
   });
 
-  test("the recorded wait is replaced with its Peering (a re-peering waits again)", () => {
-    const wait = run.graph.get("dc2-peering-active-dc1");
-    expect(wait.replaceWith).toEqual([run.graph.get("dc2-peering-peering-dc1").urn]);
-  });
-
   test("a missing acceptor stack gets the program's own message, before anything exists", async () => {
     const r = await runProgram({ stack: "dc2", mocks: { stackOutputs: {} } });
     expect(r.error).toBeInstanceOf(PeerStackError);

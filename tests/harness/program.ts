@@ -57,7 +57,7 @@ export interface ProgramRun {
 }
 
 /** Installs the mock runtime with the recording monitor, with the features `setMocks` turns on. */
-function installMocks(
+export function installMocks(
   monitor: RecordingMonitor,
   stack: string,
   preview: boolean,
