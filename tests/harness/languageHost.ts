@@ -8,7 +8,9 @@
  * already showed the user an actionable message, so the CLI adds nothing.
  */
 import { spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
+import * as yaml from "js-yaml";
 import * as grpc from "@grpc/grpc-js";
 import { MockOverrides, ProgramMocks } from "./mocks";
 import { installMocks } from "./program";
@@ -132,6 +134,12 @@ export async function runUnderLanguageHost(opts: HostRunOptions): Promise<HostRu
     }) as Handler,
   });
   const address = await listen(server);
+  const runtime =
+    (
+      yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+        runtime: { options?: { typescript?: boolean; tsconfig?: string } };
+      }
+    ).runtime.options ?? {};
   try {
     const run = path.join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run");
     // The flags and environment the language host passes (constructArguments / constructEnv);
@@ -146,7 +154,9 @@ export async function runUnderLanguageHost(opts: HostRunOptions): Promise<HostRu
         HOME: process.env.HOME ?? "",
         PULUMI_CONFIG: JSON.stringify(opts.config),
         PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(opts.secretKeys ?? []),
-        PULUMI_NODEJS_TYPESCRIPT: "true",
+        // Pulumi.yaml's runtime options, as the language host passes them.
+        PULUMI_NODEJS_TYPESCRIPT: String(runtime.typescript === true),
+        ...(runtime.tsconfig ? { PULUMI_NODEJS_TSCONFIG_PATH: runtime.tsconfig } : {}),
         PULUMI_NODEJS_TRANSPILE_ONLY: "true",
       },
       stdio: ["ignore", "pipe", "pipe"],
