@@ -82,6 +82,8 @@ suite(`acceptance on GCP${reason ? ` (skipped: ${reason})` : ""}`, () => {
       ...base,
       "gcp:project": project as string,
       "hashistack:operatorCidrs": JSON.stringify([operatorCidr]),
+      // Throwaway stacks: destroyed at the end, so not protected.
+      "hashistack:protectCluster": "false",
       ...overrides,
     };
     await stack.setAllConfig(
