@@ -68,14 +68,14 @@ describe("errors as the CLI prints them", () => {
 describe("why: the SDK's printer for errors that are not RunErrors", () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { defaultErrorMessage } = require("@pulumi/pulumi/cmd/run/error") as {
-    defaultErrorMessage(e: unknown): string;
+    defaultErrorMessage: (e: unknown) => string;
   };
 
   test("an error whose `stack` field holds the stack name prints as an object dump", () => {
     // The shape of the old ConfigError: `readonly stack` overwrote Error.stack.
     class ShadowingError extends Error {
       constructor(
-        readonly stack: string,
+        override readonly stack: string,
         readonly problems: ConfigProblem[],
       ) {
         super(`Invalid configuration for stack "${stack}"`);

@@ -71,7 +71,7 @@ const proto =
   (cb: grpc.sendUnaryData<unknown>): Callback =>
   (err, resp) =>
     err
-      ? cb(err as grpc.ServiceError)
+      ? cb(err)
       : cb(
           null,
           resp && typeof (resp as { serializeBinary?: unknown }).serializeBinary === "function"

@@ -82,8 +82,7 @@ export function acceptorPlaceholders(
   const out: NonNullable<MockOverrides["stackOutputs"]> = {};
   for (const spec of Array.isArray(peers) ? (peers as unknown[]) : []) {
     const [role, remote, short] = String(spec).split(":");
-    const ref =
-      short && qualifyStack(short, { stack: "", project: PROJECT, organization });
+    const ref = short && qualifyStack(short, { stack: "", project: PROJECT, organization });
     if (role === "dialer" && ref) {
       out[ref] = {
         outputs: {
