@@ -41,6 +41,7 @@ import {
   StackConfig,
 } from "./configTypes";
 import { DEFERRED_PEERS_KEY, parseDeferredPeers } from "./deferral";
+import { licenseValues } from "./licenses";
 import { parsePeers } from "./peerSpec";
 
 export * from "./configTypes";
@@ -344,33 +345,6 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
     deferredPeers: deferral.deferred,
     protectCluster: protectRaw !== "false",
   };
-}
-
-/**
- * The licenses that count: a blank (empty or whitespace) license is no license, so it turns
- * nothing Enterprise on. A license stored in plain text is refused: it would sit readable in
- * the stack file, and the CLI does not enforce secrecy for undeclared keys. Messages never
- * show a license.
- */
-function licenseValues(
-  raw: RawConfig,
-  problems: ConfigProblem[],
-): Partial<Record<LicenseKey, pulumi.Output<string>>> {
-  const out: Partial<Record<LicenseKey, pulumi.Output<string>>> = {};
-  for (const key of LICENSE_KEYS) {
-    const lic: RawSecret | undefined = raw[key];
-    if (!lic || lic.value.trim() === "") continue;
-    if (!lic.secret) {
-      problems.push({
-        key: `${PROJECT}:${key}`,
-        received: "a plain-text value (not shown)",
-        allowed: `a secret: pulumi config set --secret ${PROJECT}:${key} <license> (plain text would sit readable in the stack file)`,
-      });
-      continue;
-    }
-    out[key] = pulumi.secret(lic.value);
-  }
-  return out;
 }
 
 /**
