@@ -97,7 +97,6 @@ const RESERVED_PORTS: readonly [number, number, string][] = [
   [20000, 32000, "Nomad dynamic ports"],
 ];
 
-
 /**
  * Validates raw config into a `StackConfig`. Collects every problem and throws one
  * `ConfigError` listing them all, each with the key, the received value and what is allowed.

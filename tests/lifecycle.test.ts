@@ -12,9 +12,13 @@
 import { ProgramRun, runProgram } from "./harness/program";
 import { RecordedResource } from "./harness/recorder";
 
-/** Objects that live in the cluster's Raft state: Consul objects and our dynamic resources. */
+/** Our dynamic resources that talk to GCP, not to the cluster (the deployer's preflight). */
+const OUTSIDE_CLUSTER = ["pulumi-nodejs:dynamic/hashistack:Preflight"];
+
+/** Objects that live in the cluster's Raft state: Consul objects and our other dynamic resources. */
 const inCluster = (r: RecordedResource) =>
   r.custom &&
+  !OUTSIDE_CLUSTER.includes(r.type) &&
   (r.type.startsWith("consul:index/") || r.type.startsWith("pulumi-nodejs:dynamic/hashistack:"));
 const kind = (r: RecordedResource) => r.type.split(":").pop();
 
