@@ -19,9 +19,13 @@ export interface BootReportTarget {
 }
 
 /**
- * Seconds between reads. GCE allows about 10 guest-attribute queries per minute per VM
- * (cloud.google.com/compute/docs/metadata/manage-guest-attributes): 4 per minute leaves
- * room, and a failure is still seen well within a minute.
+ * Seconds between reads. The guest-attributes guide describes the best use cases as "limited
+ * to a maximum of 10 queries per minute per VM instance" with bursts of at most 3 per second,
+ * beyond which "Compute Engine might arbitrarily remove guest attributes that are in the
+ * process of being written" (cloud.google.com/compute/docs/metadata/manage-guest-attributes).
+ * One read per VM every 15 s is 4 a minute, leaving room for the VM's own writes; with the
+ * gate's check round (readiness.ts READINESS_POLL_SECONDS, 5 s) a reported failure ends the
+ * wait within about 20 s (tested with a fake clock in readinessBoot.test.ts).
  */
 export const BOOT_POLL_SECONDS = 15;
 
@@ -44,6 +48,8 @@ export interface BootWatchOptions {
   auth?: AuthEnvironment;
   computeBaseUrl?: string;
   pollSeconds?: number;
+  /** Milliseconds since the epoch (default `Date.now`); tests pass a fake clock. */
+  now?: () => number;
 }
 
 /** The report keys of one VM, from its guest attributes. */
@@ -69,14 +75,16 @@ export function describeVm(v: VmBoot): string {
     return `${where}: failed at step ${v.step ?? "?"}: ${v.error ?? "(no message)"}`;
   if (v.status === "ready") return `${where}: boot script finished`;
   if (v.status === "running") return `${where}: step ${v.step ?? "?"}, running`;
-  const instance = [
-    v.instanceStatus,
-    v.currentAction && v.currentAction !== "NONE" ? v.currentAction : undefined,
-  ]
-    .filter((x) => x)
-    .join(", ");
-  const state = instance ? ` (instance ${instance})` : "";
-  if (!v.name) return `${v.group}: an instance not created yet${state}`;
+  const action = v.currentAction && v.currentAction !== "NONE" ? v.currentAction : undefined;
+  // `instanceStatus` is empty while the instance does not exist; its URL (and so its name) can
+  // exist before it does (ManagedInstance, compute v1 reference).
+  if (!v.instanceStatus) {
+    const doing = action ? ` (${action})` : "";
+    return v.name
+      ? `${where}: instance not created yet${doing}`
+      : `${v.group}: an instance not created yet${doing}`;
+  }
+  const state = ` (instance ${[v.instanceStatus, action].filter((x) => x).join(", ")})`;
   const why = v.readError ? `report unreadable: ${v.readError}` : "no boot report yet";
   return `${where}: ${why}${state}`;
 }
@@ -108,7 +116,9 @@ async function readGroup(
   const instances: ManagedInstance[] = await client.listManagedInstances(group);
   return Promise.all(
     instances.map(async (m): Promise<VmBoot> => {
-      if (!m.name || !m.zone) return { group, name: "", zone: "", ...m };
+      // Not created yet (no status): nothing to read, and no query spent on it.
+      if (!m.name || !m.zone || !m.instanceStatus)
+        return { group, ...m, name: m.name ?? "", zone: m.zone ?? "" };
       const base = { group, name: m.name, zone: m.zone, ...m } as VmBoot;
       try {
         return {
@@ -128,6 +138,7 @@ async function readGroup(
 export function openBootWatch(target: BootReportTarget, opts: BootWatchOptions = {}): BootWatch {
   const found = findCredentials(opts.auth);
   const interval = (opts.pollSeconds ?? BOOT_POLL_SECONDS) * 1000;
+  const now = opts.now ?? Date.now;
   let vms: VmBoot[] = [];
   let note = found.source ? "" : found.reason;
   let next = 0;
@@ -141,8 +152,8 @@ export function openBootWatch(target: BootReportTarget, opts: BootWatchOptions =
     : undefined;
   return {
     async refresh() {
-      if (!client || Date.now() < next) return;
-      next = Date.now() + interval;
+      if (!client || now() < next) return;
+      next = now() + interval;
       try {
         const groups = await Promise.all(target.groups.map((g) => readGroup(client, g, vms)));
         vms = groups.flat();

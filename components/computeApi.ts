@@ -10,7 +10,7 @@
  * (cloud.google.com/compute/docs/reference/rest/v1/regionInstanceGroupManagers/
  * listManagedInstances and .../instances/getGuestAttributes.)
  */
-import { TokenSource } from "./gcpAuth";
+import { TokenSource, authHeaders } from "./gcpAuth";
 import { googleError, googleRequest } from "./googleHttp";
 
 /** The Compute API's v1 base URL. */
@@ -63,7 +63,7 @@ export function computeClient(opts: {
     const res = await googleRequest({
       url,
       method,
-      headers: { Authorization: `Bearer ${await opts.tokens.token()}` },
+      headers: await authHeaders(opts.tokens),
     });
     if (res.status !== 200) throw new ComputeApiError(res.status, `${what}: ${googleError(res)}`);
     return (res.body ?? {}) as Record<string, unknown>;

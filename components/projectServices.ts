@@ -1,12 +1,12 @@
 /**
  * What an empty project needs before anything else: the APIs this stack uses, enabled by the
- * stack itself, then the deployer's permissions checked (preflight.ts). Every other GCP
- * resource of the stack waits for both, through one stack transformation, so a resource
- * added later cannot forget the edge.
+ * stack itself, then the preflight (preflight.ts): it waits until those APIs answer and
+ * checks the deployer's permissions. Every other GCP resource of the stack waits for both,
+ * through one stack transformation, so a resource added later cannot forget the edge.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { DEPLOYER_ROLES } from "./deployerCheck";
+import { DEPLOYER_ROLES, OPTIONAL_PERMISSIONS } from "./deployerCheck";
 import { Preflight } from "./preflight";
 
 /** The type token of an API enablement. */
@@ -88,12 +88,21 @@ export class ProjectServices extends pulumi.ComponentResource {
       {
         project: args.project,
         roles: DEPLOYER_ROLES,
+        optional: OPTIONAL_PERMISSIONS,
+        // The preflight waits until each of these answers (SERVICE_DISABLED = not yet).
+        apis: args.apis,
         providerCredentialKeys: providerCredentialKeys(Object.keys(pulumi.runtime.allConfig())),
       },
-      // testIamPermissions is a Resource Manager call: after the APIs are on.
+      // It probes the APIs and calls Resource Manager: after every enablement.
       { parent: this, dependsOn: this.services },
     );
     this.ready = [this.preflight];
+    // A verdict short of "checked" (no credentials, other provider credentials, an optional
+    // permission missing) is shown on the preflight in `pulumi up`, not only kept in state.
+    // The outputs are unknown in a preview of a new preflight, so this logs once they exist.
+    this.preflight.warnings.apply((warnings) => {
+      for (const w of warnings ?? []) void pulumi.log.warn(w, this.preflight);
+    });
     this.registerOutputs({ preflightNote: this.preflight.note });
   }
 }

@@ -126,7 +126,7 @@ export const RESOURCE_TYPES: Record<string, TypeFigure> = {
   "pulumi-nodejs:dynamic/hashistack:Preflight": {
     seconds: 2,
     source:
-      "typical: an application-default-credentials token and the deployer's permission check (components/deployerCheck.ts)",
+      "typical: an application-default-credentials token, one round of API probes once the APIs answer (components/apiReadiness.ts) and the deployer's permission check (components/deployerCheck.ts); the wait for a fresh enablement to spread is not in the figure (undocumented, bounded by API_WAIT_SECONDS)",
   },
   "pulumi-nodejs:dynamic/hashistack:NomadNamespace": {
     seconds: 1,

@@ -2,7 +2,12 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CLOUD_PLATFORM_SCOPE, findCredentials, TokenSource } from "../components/gcpAuth";
+import {
+  authHeaders,
+  CLOUD_PLATFORM_SCOPE,
+  findCredentials,
+  TokenSource,
+} from "../components/gcpAuth";
 import { googleRequest } from "../components/googleHttp";
 import { FakeGoogle, FakeRequest, FakeRoute, startFakeGoogle } from "./harness/fakeGoogle";
 
@@ -15,6 +20,8 @@ const GITHUB_OIDC_JWT = "eyJhbGciOi.github-oidc.jwt";
 const SA = "deployer@my-project.iam.gserviceaccount.com";
 const AUDIENCE =
   "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/github/providers/repo";
+const WORKFORCE_AUDIENCE =
+  "//iam.googleapis.com/locations/global/workforcePools/staff/providers/okta";
 
 /** Verifies a JWT-bearer assertion as Google's token endpoint does (RS256, claims). */
 function verifyAssertion(req: FakeRequest, tokenUri: string): string | undefined {
@@ -87,7 +94,7 @@ const routes: FakeRoute[] = [
       const f = req.form;
       const ok =
         f.get("grant_type") === "urn:ietf:params:oauth:grant-type:token-exchange" &&
-        f.get("audience") === AUDIENCE &&
+        [AUDIENCE, WORKFORCE_AUDIENCE].includes(f.get("audience") ?? "") &&
         f.get("scope") === CLOUD_PLATFORM_SCOPE &&
         f.get("requested_token_type") === "urn:ietf:params:oauth:token-type:access_token" &&
         f.get("subject_token_type") === "urn:ietf:params:oauth:token-type:jwt" &&
@@ -323,8 +330,8 @@ describe("application-default credentials, each source against a local token end
       credential_source: { executable: { command: "x" } },
     });
     const lookup = findCredentials(env({ GOOGLE_APPLICATION_CREDENTIALS: exe }));
-    expect(lookup.source ? "" : lookup.reason).toContain(
-      "executable and AWS sources are not supported",
+    expect(lookup.source ? "" : lookup.reason).toBe(
+      `GOOGLE_APPLICATION_CREDENTIALS=${exe} (external_account): external_account with an executable credential source is not supported here; use a url or file credential source, or GOOGLE_OAUTH_ACCESS_TOKEN`,
     );
   });
 
@@ -353,5 +360,189 @@ describe("application-default credentials, each source against a local token end
     await expect(googleRequest({ url: "http://example.com/token" })).rejects.toThrow(
       "refusing plain HTTP to example.com: Google endpoints need HTTPS",
     );
+  });
+});
+
+describe("quota project, path-or-contents, quiet JSON errors (review fixes)", () => {
+  test("quota_project_id of the ADC file goes out as x-goog-user-project; GOOGLE_CLOUD_QUOTA_PROJECT overrides it", async () => {
+    const file = write("user.json", {
+      type: "authorized_user",
+      client_id: "client-id",
+      client_secret: CLIENT_SECRET,
+      refresh_token: REFRESH_TOKEN,
+      quota_project_id: "billing-from-file",
+      token_uri: `${fake.url}/token`,
+    });
+    const s = source(findCredentials(env({ GOOGLE_APPLICATION_CREDENTIALS: file })));
+    expect(await authHeaders(s)).toEqual({
+      Authorization: "Bearer ya29.user",
+      "x-goog-user-project": "billing-from-file",
+    });
+    const over = source(
+      findCredentials(
+        env({ GOOGLE_APPLICATION_CREDENTIALS: file, GOOGLE_CLOUD_QUOTA_PROJECT: "billing-env" }),
+      ),
+    );
+    expect((await authHeaders(over))["x-goog-user-project"]).toBe("billing-env");
+    const token = source(
+      findCredentials(
+        env({ GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.t", GOOGLE_CLOUD_QUOTA_PROJECT: "billing-env" }),
+      ),
+    );
+    expect(await authHeaders(token)).toEqual({
+      Authorization: "Bearer ya29.t",
+      "x-goog-user-project": "billing-env",
+    });
+    // No quota project anywhere: no header (the API then bills the resource's project).
+    const key = write("sa.json", serviceAccountKey());
+    expect(
+      Object.keys(
+        await authHeaders(source(findCredentials(env({ GOOGLE_APPLICATION_CREDENTIALS: key })))),
+      ),
+    ).toEqual(["Authorization"]);
+  });
+
+  test("GOOGLE_OAUTH_ACCESS_TOKEN may be a path (the provider's PathOrContents), ~ expanded", async () => {
+    const file = path.join(dir, "token.txt");
+    fs.writeFileSync(file, "ya29.from-file\n");
+    const s = source(findCredentials(env({ GOOGLE_OAUTH_ACCESS_TOKEN: file })));
+    expect(s.origin).toBe(`GOOGLE_OAUTH_ACCESS_TOKEN (file ${file})`);
+    expect(await s.token()).toBe("ya29.from-file");
+    const home = source(findCredentials(env({ GOOGLE_OAUTH_ACCESS_TOKEN: "~/token.txt" })));
+    expect(await home.token()).toBe("ya29.from-file");
+    // A value that is no existing file is the token itself.
+    expect(
+      await source(findCredentials(env({ GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.inline" }))).token(),
+    ).toBe("ya29.inline");
+  });
+
+  test("malformed inline credentials: the reason gives a position at most, never a fragment", () => {
+    const key = JSON.stringify(serviceAccountKey());
+    const truncated = key.slice(0, key.indexOf("PRIVATE KEY-----") + 40);
+    const bad = findCredentials(env({ GOOGLE_CREDENTIALS: truncated }));
+    const reason = bad.source ? "" : bad.reason;
+    expect(reason).toMatch(
+      /^GOOGLE_CREDENTIALS: the value \(neither an existing file nor JSON\) is not valid JSON( at position \d+)?$/,
+    );
+    // V8's own message would quote the text: 'Unexpected token ..., "{"type":"se"... is not valid JSON'.
+    const wrong = findCredentials(env({ GOOGLE_CREDENTIALS: '{"private_key": secret-value}' }));
+    expect(wrong.source ? "" : wrong.reason).toBe(
+      "GOOGLE_CREDENTIALS: the value (neither an existing file nor JSON) is not valid JSON",
+    );
+    for (const r of [reason, wrong.source ? "" : wrong.reason]) {
+      expect(r).not.toContain("PRIVATE");
+      expect(r).not.toContain("secret-value");
+      expect(r).not.toContain(SA);
+    }
+    const file = path.join(dir, "broken.json");
+    fs.writeFileSync(file, '{"type": "service_account", "private_key": "MIIE');
+    const fromFile = findCredentials(env({ GOOGLE_APPLICATION_CREDENTIALS: file }));
+    expect(fromFile.source ? "" : fromFile.reason).toMatch(
+      new RegExp(`^GOOGLE_APPLICATION_CREDENTIALS=${file}: the file is not valid JSON`),
+    );
+    expect(fromFile.source ? "" : fromFile.reason).not.toContain("MIIE");
+  });
+});
+
+describe("external_account: AWS, workforce pools, one exchange for concurrent callers", () => {
+  const wif = (over: Record<string, unknown> = {}) => {
+    const subject = path.join(dir, "oidc-token");
+    fs.writeFileSync(subject, GITHUB_OIDC_JWT);
+    return write("wif.json", {
+      type: "external_account",
+      audience: AUDIENCE,
+      subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+      token_url: `${fake.url}/v1/token`,
+      credential_source: { file: subject },
+      ...over,
+    });
+  };
+
+  test("an AWS credential source (environment_id) is refused by name, nothing is fetched", () => {
+    const file = wif({
+      credential_source: {
+        environment_id: "aws1",
+        region_url: `${fake.url}/latest/meta-data/placement/availability-zone`,
+        url: `${fake.url}/latest/meta-data/iam/security-credentials`,
+        regional_cred_verification_url:
+          "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15",
+      },
+    });
+    const lookup = findCredentials(env({ GOOGLE_APPLICATION_CREDENTIALS: file }));
+    expect(lookup.source ? "" : lookup.reason).toBe(
+      `GOOGLE_APPLICATION_CREDENTIALS=${file} (external_account): external_account with an AWS credential source (environment_id "aws1") is not supported here; use a url or file credential source, or GOOGLE_OAUTH_ACCESS_TOKEN`,
+    );
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  test("a workforce pool sends options={userProject}; OAuth client credentials go as Basic auth instead", async () => {
+    const file = wif({ audience: WORKFORCE_AUDIENCE, workforce_pool_user_project: "wf-project" });
+    expect(
+      await source(findCredentials(env({ GOOGLE_APPLICATION_CREDENTIALS: file }))).token(),
+    ).toBe("sts-federated");
+    const sts = fake.requests.find((r) => r.path === "/v1/token");
+    expect(JSON.parse(sts?.form.get("options") ?? "null")).toEqual({ userProject: "wf-project" });
+    expect(sts?.headers.authorization).toBeUndefined();
+
+    fake.requests.length = 0;
+    const withClient = wif({
+      audience: WORKFORCE_AUDIENCE,
+      workforce_pool_user_project: "wf-project",
+      client_id: "wf-client",
+      client_secret: "wf-secret",
+    });
+    await source(findCredentials(env({ GOOGLE_APPLICATION_CREDENTIALS: withClient }))).token();
+    const second = fake.requests.find((r) => r.path === "/v1/token");
+    expect(second?.form.has("options")).toBe(false);
+    expect(second?.headers.authorization).toBe(
+      `Basic ${Buffer.from("wf-client:wf-secret").toString("base64")}`,
+    );
+
+    const notWorkforce = wif({ workforce_pool_user_project: "wf-project" });
+    const lookup = findCredentials(env({ GOOGLE_APPLICATION_CREDENTIALS: notWorkforce }));
+    expect(lookup.source ? "" : lookup.reason).toContain(
+      "workforce_pool_user_project is set but the audience is not a workforce pool provider",
+    );
+  });
+
+  test("concurrent callers share one token exchange (STS and impersonation once)", async () => {
+    const file = wif({
+      service_account_impersonation_url: `${fake.url}/v1/projects/-/serviceAccounts/${SA}:generateAccessToken`,
+    });
+    const s = source(findCredentials(env({ GOOGLE_APPLICATION_CREDENTIALS: file })));
+    const tokens = await Promise.all(Array.from({ length: 6 }, () => s.token()));
+    expect(new Set(tokens)).toEqual(new Set([`ya29.impersonated.${SA}`]));
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /v1/token",
+      `POST /v1/projects/-/serviceAccounts/${SA}:generateAccessToken`,
+    ]);
+  });
+
+  test("a failed exchange is not cached: the next call tries again", async () => {
+    const file = wif({ audience: "//iam.googleapis.com/projects/9/locations/global/x" });
+    const s = source(findCredentials(env({ GOOGLE_APPLICATION_CREDENTIALS: file })));
+    const results = await Promise.allSettled([s.token(), s.token()]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    await s.token().catch(() => undefined);
+    expect(fake.requests.filter((r) => r.path === "/v1/token")).toHaveLength(2);
+  });
+
+  test("a malformed JSON subject token is reported without quoting it", async () => {
+    const subject = path.join(dir, "subject.json");
+    fs.writeFileSync(subject, `{"value": ${GITHUB_OIDC_JWT}}`);
+    const file = wif({
+      credential_source: {
+        file: subject,
+        format: { type: "json", subject_token_field_name: "value" },
+      },
+    });
+    const err = await source(findCredentials(env({ GOOGLE_APPLICATION_CREDENTIALS: file })))
+      .token()
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
+    expect(err?.message).toMatch(/: the subject token is not valid JSON( at position \d+)?$/);
+    expect(err?.message).not.toContain("github-oidc");
   });
 });

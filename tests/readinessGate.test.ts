@@ -71,6 +71,8 @@ describe("readiness provider", () => {
     expect(serialized.text).toContain('require("https")');
     for (const heavy of ["@pulumi/gcp", "@pulumi/consul", "@pulumi/pulumi/", "grpc"])
       expect(serialized.text).not.toContain(heavy);
-    expect(serialized.text.length).toBeLessThan(40_000);
+    // The bound catches a captured SDK module (hundreds of KB), not our own code growing:
+    // ADC flows with quota project, workforce pools and the AWS refusal made it ~45 KB.
+    expect(serialized.text.length).toBeLessThan(60_000);
   });
 });

@@ -111,8 +111,16 @@ export interface ComputeState {
   region: string;
   /** The access token the API accepts. */
   token: string;
-  /** Instances per MIG name: name, zone, status. An instance without name is being created. */
-  groups: Record<string, { name?: string; zone: string; status?: string; action?: string }[]>;
+  /**
+   * Instances per MIG name. `exists: false` (or no name) is an instance the group is still
+   * creating: the API gives it no `instanceStatus`, and its URL only when it has a name
+   * (ManagedInstance: "The URL can exist even if the instance has not yet been created";
+   * instanceStatus "is empty when the instance does not exist").
+   */
+  groups: Record<
+    string,
+    { name?: string; zone: string; status?: string; action?: string; exists?: boolean }[]
+  >;
   /** Guest attributes per instance name, under any namespace: `ns/key` → value. */
   attributes: Record<string, Record<string, string>>;
   /** When set, every call answers this (e.g. a 403). */
@@ -125,7 +133,7 @@ export interface ComputeState {
  * `{managedInstances: [{instance, instanceStatus, currentAction}]}`;
  * GET .../zones/{zone}/instances/{name}/getGuestAttributes?queryPath=<ns>/ answers
  * `{kind, queryPath, queryValue: {items: [{namespace, key, value}]}}`, or 404 when nothing
- * is stored under the path.
+ * is stored under the path or the instance does not exist (yet).
  */
 export function computeRoutes(state: ComputeState): FakeRoute[] {
   const authorized = (req: FakeRequest) =>
@@ -150,15 +158,18 @@ export function computeRoutes(state: ComputeState): FakeRoute[] {
         return {
           status: 200,
           body: {
-            managedInstances: members.map((m) => ({
-              ...(m.name
-                ? {
-                    instance: `https://www.googleapis.com/compute/v1/projects/${project}/zones/${m.zone}/instances/${m.name}`,
-                  }
-                : {}),
-              instanceStatus: m.status ?? "RUNNING",
-              currentAction: m.action ?? "NONE",
-            })),
+            managedInstances: members.map((m) => {
+              const exists = m.name !== undefined && m.exists !== false;
+              return {
+                ...(m.name
+                  ? {
+                      instance: `https://www.googleapis.com/compute/v1/projects/${project}/zones/${m.zone}/instances/${m.name}`,
+                    }
+                  : {}),
+                ...(exists ? { instanceStatus: m.status ?? "RUNNING" } : {}),
+                currentAction: m.action ?? (exists ? "NONE" : "CREATING"),
+              };
+            }),
           },
         };
       },
@@ -169,6 +180,15 @@ export function computeRoutes(state: ComputeState): FakeRoute[] {
       handle: (req, [, project, zone, name]) => {
         const denied = authorized(req);
         if (denied) return denied;
+        const created = Object.values(state.groups)
+          .flat()
+          .some((m) => m.name === name && m.zone === zone && m.exists !== false);
+        if (!created)
+          return apiError(
+            404,
+            "NOT_FOUND",
+            `The resource 'projects/${project}/zones/${zone}/instances/${name}' was not found`,
+          );
         const queryPath = req.query.get("queryPath") ?? "";
         const ns = queryPath.replace(/\/$/, "");
         const items = Object.entries(state.attributes[name ?? ""] ?? {})
@@ -186,5 +206,110 @@ export function computeRoutes(state: ComputeState): FakeRoute[] {
         };
       },
     },
+  ];
+}
+
+/** The state the fake APIs' probe endpoints serve (apiReadiness.ts). */
+export interface ApiProbeState {
+  project: string;
+  projectNumber: string;
+  token: string;
+  /** Per API: how many more probes answer 403 SERVICE_DISABLED (enablement still spreading). */
+  disabledFor: Record<string, number>;
+  /** Per API: the consumer a SERVICE_DISABLED names (default this project's number). */
+  consumer?: Record<string, string>;
+  /** Per API: answers given first, one per probe (e.g. a 503 or a 401). */
+  answers?: Record<string, FakeAnswer[]>;
+}
+
+/**
+ * A disabled API's answer as Google's front end gives it: 403 PERMISSION_DENIED, the "has not
+ * been used in project ... before or it is disabled" message and an ErrorInfo with reason
+ * SERVICE_DISABLED whose metadata names the service and the consumer project.
+ */
+export function serviceDisabled(api: string, consumer: string): FakeAnswer {
+  const titles: Record<string, string> = {
+    "compute.googleapis.com": "Compute Engine API",
+    "cloudresourcemanager.googleapis.com": "Cloud Resource Manager API",
+    "iam.googleapis.com": "Identity and Access Management (IAM) API",
+    "secretmanager.googleapis.com": "Secret Manager API",
+  };
+  const project = consumer.replace(/^projects\//, "");
+  const url = `https://console.developers.google.com/apis/api/${api}/overview?project=${project}`;
+  const message = `${titles[api] ?? api} has not been used in project ${project} before or it is disabled. Enable it by visiting ${url} then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.`;
+  return {
+    status: 403,
+    body: {
+      error: {
+        code: 403,
+        message,
+        status: "PERMISSION_DENIED",
+        details: [
+          {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            reason: "SERVICE_DISABLED",
+            domain: "googleapis.com",
+            metadata: {
+              service: api,
+              serviceTitle: titles[api] ?? api,
+              consumer,
+              activationUrl: url,
+              containerInfo: project,
+            },
+          },
+        ],
+      },
+    },
+  };
+}
+
+/**
+ * The probe endpoints, each under `/<api>` (the test maps an API to `${fake.url}/<api>`):
+ * compute regions.list, Resource Manager v1 projects.get (`projectNumber`), IAM
+ * serviceAccounts.list and Secret Manager secrets.list, with their documented list shapes.
+ */
+export function apiProbeRoutes(state: ApiProbeState): FakeRoute[] {
+  const probe = (api: string, path: RegExp, ok: (project: string) => unknown): FakeRoute => ({
+    method: "GET",
+    path,
+    handle: (req, [, project]) => {
+      if (!bearer(req, state.token))
+        return apiError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.");
+      const queued = state.answers?.[api]?.shift();
+      if (queued) return queued;
+      if ((state.disabledFor[api] ?? 0) > 0) {
+        state.disabledFor[api] = (state.disabledFor[api] ?? 0) - 1;
+        return serviceDisabled(api, state.consumer?.[api] ?? `projects/${state.projectNumber}`);
+      }
+      if (project !== state.project)
+        return apiError(
+          403,
+          "PERMISSION_DENIED",
+          `Permission denied on resource project ${project}.`,
+        );
+      return { status: 200, body: ok(project ?? "") };
+    },
+  });
+  return [
+    probe(
+      "compute.googleapis.com",
+      /^\/compute\.googleapis\.com\/compute\/v1\/projects\/([^/]+)\/regions$/,
+      () => ({ kind: "compute#regionList", items: [{ name: "europe-west1" }] }),
+    ),
+    probe(
+      "cloudresourcemanager.googleapis.com",
+      /^\/cloudresourcemanager\.googleapis\.com\/v1\/projects\/([^/]+)$/,
+      (p) => ({ projectId: p, projectNumber: state.projectNumber, lifecycleState: "ACTIVE" }),
+    ),
+    probe(
+      "iam.googleapis.com",
+      /^\/iam\.googleapis\.com\/v1\/projects\/([^/]+)\/serviceAccounts$/,
+      () => ({ accounts: [] }),
+    ),
+    probe(
+      "secretmanager.googleapis.com",
+      /^\/secretmanager\.googleapis\.com\/v1\/projects\/([^/]+)\/secrets$/,
+      () => ({ secrets: [], totalSize: 0 }),
+    ),
   ];
 }
