@@ -74,6 +74,15 @@ export function apiRequest(req: ApiRequest): Promise<ApiResponse> {
         });
       },
     );
+    // Whether the TLS handshake with the server completed: a reset, broken pipe or idle
+    // timeout after that means the server was reached (see `isNoAnswerError`). A socket
+    // reused from the agent's keep-alive pool completed its handshake earlier.
+    let tlsEstablished = false;
+    r.on("socket", (s) => {
+      const tls = s as import("tls").TLSSocket;
+      if (!tls.connecting && tls.authorized) tlsEstablished = true;
+      else tls.once("secureConnect", () => (tlsEstablished = true));
+    });
     // Coded like Node's own network errors, so callers can tell "no answer" from a bad answer.
     r.on("timeout", () =>
       r.destroy(
@@ -82,7 +91,7 @@ export function apiRequest(req: ApiRequest): Promise<ApiResponse> {
         }),
       ),
     );
-    r.on("error", reject);
+    r.on("error", (e) => reject(tlsEstablished ? Object.assign(e, { tlsEstablished }) : e));
     if (payload !== undefined) r.write(payload);
     r.end();
   });
@@ -106,7 +115,10 @@ export function isTlsVerificationError(e: unknown): boolean {
 /**
  * Node's error codes for "nothing answered": refused, reset, timed out, no route. The
  * server never said anything, so this is about where the caller stands, not about the
- * request (a DNS name that does not resolve or a bad URL is not in this list). An array, not
+ * request (a DNS name that does not resolve or a bad URL is not in this list). They count
+ * only before the TLS handshake completed: a reset, broken pipe or idle timeout after it
+ * comes from a server that was reached (a restarting or overloaded Nomad), which a retry
+ * may fix and which says nothing about this machine's reach. An array, not
  * a Set: Pulumi's closure serialization copies a Set's properties but not its contents, and
  * the copy throws "Set.prototype.has called on incompatible receiver" inside the plugin.
  */
@@ -121,10 +133,15 @@ const NO_ANSWER = [
   "EPIPE",
 ];
 
-/** True for a network error where the server gave no answer at all (see `NO_ANSWER`). */
+/**
+ * True for a network error where the server gave no answer at all (see `NO_ANSWER`): never
+ * for one `apiRequest` marked `tlsEstablished` (the handshake with the server completed).
+ */
 export function isNoAnswerError(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === "string" && NO_ANSWER.includes(code);
+  const err = e as { code?: unknown; tlsEstablished?: unknown } | null;
+  return (
+    typeof err?.code === "string" && NO_ANSWER.includes(err.code) && err.tlsEstablished !== true
+  );
 }
 
 /**
@@ -159,6 +176,13 @@ export interface RetryPolicy {
    * {@link ApiUnreachableError} after the first such attempt instead of a backoff loop.
    */
   retryNoAnswer?: boolean;
+}
+
+/** The pauses `callApi` makes between the attempts of `policy`, in milliseconds. */
+export function retryDelaysMs(policy: RetryPolicy): number[] {
+  return Array.from({ length: Math.max(policy.attempts - 1, 0) }, (_, i) =>
+    Math.min(policy.baseDelayMs * 2 ** i, policy.maxDelayMs ?? 30_000),
+  );
 }
 
 /**
@@ -197,10 +221,8 @@ export async function callApi(
           );
       }
     }
-    if (attempt < policy.attempts) {
-      const delay = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), policy.maxDelayMs ?? 30_000);
-      await new Promise((r) => setTimeout(r, delay));
-    }
+    const delay = retryDelaysMs(policy)[attempt - 1];
+    if (delay !== undefined) await new Promise((r) => setTimeout(r, delay));
   }
   const message = `${what}: failed after ${policy.attempts} attempts; last: ${last}`;
   throw noAnswer ? new ApiUnreachableError(message, noAnswer) : new Error(message);

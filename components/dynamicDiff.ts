@@ -61,3 +61,32 @@ export function keyedDiff(
     deleteBeforeReplace: true,
   };
 }
+
+/**
+ * The output that records which revision of a dynamic provider's code wrote a resource's
+ * state. The engine keeps `__provider` out of diffs (see {@link isInternalKey}), yet `read`
+ * and `delete` run the code recorded in the resource's outputs (`getProvider(props)` in
+ * `cmd/dynamic-provider/index.ts`), and a resource whose diff finds nothing keeps its old
+ * outputs, `__provider` included (`SameStep.Apply` in `pkg/resource/deploy/step.go`). So new
+ * provider code would never reach existing resources' refresh and destroy. Each provider
+ * records a revision constant it bumps when the meaning of `read` or `delete` (or of the
+ * outputs they use) changes; a recorded revision that is lower or missing is a change, and
+ * the update stores the new code with it.
+ */
+export const REVISION_KEY = "providerRevision";
+
+/** True when `olds` were written by an older revision of the provider than `current`. */
+export function revisionBehind(olds: object, current: number): boolean {
+  const recorded = (olds as Record<string, unknown>)[REVISION_KEY];
+  return typeof recorded !== "number" || recorded < current;
+}
+
+/** The preview note for a resource whose recorded state predates provider revision `current`. */
+export function revisionNote(olds: object, current: number): string {
+  const recorded = (olds as Record<string, unknown>)[REVISION_KEY];
+  return (
+    `recorded by provider revision ${typeof recorded === "number" ? recorded : "none"}, this ` +
+    `code is revision ${current}: the update records the new provider code, so refresh and ` +
+    "destroy use it"
+  );
+}

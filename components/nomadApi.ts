@@ -1,10 +1,10 @@
 /**
  * Nomad HTTP API operations the dynamic providers need: parse an HCL2 jobspec with
- * variables (`/v1/jobs/parse`), plan, register (with the submission source), wait for a
- * healthy deployment, purge, and namespaces. No top-level imports beyond the API client,
+ * variables (`/v1/jobs/parse`), plan, register (with the submission source), read, purge,
+ * and namespaces (deployments: nomadDeployment.ts). No top-level imports beyond the API client,
  * because Pulumi serializes the providers that call these into state.
  */
-import { ApiRequest, RetryPolicy, callApi } from "./apiClient";
+import { ApiRequest, RetryPolicy, callApi, messageOf, retryDelaysMs } from "./apiClient";
 
 /** Where and how to reach Nomad. */
 export interface NomadConnection {
@@ -23,23 +23,59 @@ export interface CallTuning {
   timeoutMs: number;
 }
 
-/** Create, update, delete and refresh: the cluster must answer, so retry for ~1 minute. */
+/** Create, update and delete: the cluster must answer, so retry for ~1 minute and more. */
 export const APPLY_CALL: CallTuning = { retry: NOMAD_RETRY, timeoutMs: 30_000 };
 
 /**
- * A diff (preview): one short try when nothing answers (the previewing machine may be
- * outside the firewall's operator ranges; the diff then falls back to comparing inputs),
- * one quick retry of a 5xx/429. Never a backoff loop.
+ * A refresh (`read`): a stopped or unreachable cluster fails within ~30 s per object
+ * (three tries of 8 s at most, see {@link worstCaseMs}) with a message saying what to do,
+ * instead of the apply policy's minutes per call.
+ */
+export const READ_CALL: CallTuning = {
+  retry: { attempts: 3, baseDelayMs: 1000, maxDelayMs: 2000 },
+  timeoutMs: 8000,
+};
+
+/**
+ * A diff. The engine's DiffRequest says nothing about preview versus update (fields id,
+ * urn, olds, news, ignoreChanges, old_inputs, name, type: pulumi/pulumi
+ * proto/pulumi/provider.proto), so this runs during `up` too. When nothing answers (the
+ * previewing machine may be outside the firewall's operator ranges) one short try, then the
+ * diff falls back to comparing inputs. A 5xx or 429 (a leader election, which can happen
+ * during an `up`) is retried a few times within ~8 s. Never the apply backoff.
  */
 export const DIFF_CALL: CallTuning = {
-  retry: { attempts: 2, baseDelayMs: 500, maxDelayMs: 500, retryNoAnswer: false },
+  retry: { attempts: 5, baseDelayMs: 500, maxDelayMs: 4000, retryNoAnswer: false },
   timeoutMs: 5000,
 };
+
+/** The longest one call with `t` can take: every attempt timing out, plus the pauses. */
+export function worstCaseMs(t: CallTuning): number {
+  return t.retry.attempts * t.timeoutMs + retryDelaysMs(t.retry).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * The error a refresh reports when Nomad could not be read: what, why, and (unless Nomad
+ * answered with a 4xx, whose text says enough) what to do about a cluster that is stopped
+ * or out of reach. `pulumi refresh --exclude` exists (pkg/cmd/pulumi/operations/refresh.go).
+ */
+export function refreshFailure(what: string, address: string, e: unknown): Error {
+  const answered = typeof (e as { status?: unknown } | null)?.status === "number";
+  return new Error(
+    `refresh of ${what}: ${messageOf(e)}` +
+      (answered
+        ? ""
+        : `. A refresh reads it from Nomad at ${address}: start the cluster or run from an ` +
+          "address in hashistack:operatorCidrs, or leave the Nomad objects out " +
+          "(pulumi refresh --exclude <urn>)"),
+  );
+}
 
 /** Pulumi's marker for a value not known during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-function req(
+/** One request to Nomad with the connection's CA and token and the tuning's timeout. */
+export function nomadRequest(
   c: NomadConnection,
   path: string,
   extra: Partial<ApiRequest> = {},
@@ -92,7 +128,7 @@ export async function parseJob(
   tuning: CallTuning = APPLY_CALL,
 ): Promise<NomadJob> {
   const res = await callApi(
-    req(
+    nomadRequest(
       c,
       "/v1/jobs/parse",
       {
@@ -121,7 +157,7 @@ export async function planJob(
   tuning: CallTuning = APPLY_CALL,
 ): Promise<string> {
   const res = await callApi(
-    req(
+    nomadRequest(
       c,
       `/v1/job/${encodeURIComponent(job.ID)}/plan?${nsQuery(job)}`,
       { method: "POST", body: { Job: job, Diff: true } },
@@ -142,7 +178,7 @@ export async function registerJob(
   vars: Record<string, string>,
 ): Promise<number> {
   const res = await callApi(
-    req(c, `/v1/jobs?${nsQuery(job)}`, {
+    nomadRequest(c, `/v1/jobs?${nsQuery(job)}`, {
       method: "POST",
       body: { Job: job, Submission: { Source: hcl, Format: "hcl2", VariableFlags: vars } },
     }),
@@ -162,7 +198,8 @@ async function unless404<T>(p: Promise<T>): Promise<T | undefined> {
   }
 }
 
-function jobPath(id: string, namespace: string, suffix = "", query = ""): string {
+/** `/v1/job/:id[suffix]?[query]namespace=:ns`. */
+export function jobPath(id: string, namespace: string, suffix = "", query = ""): string {
   return `/v1/job/${encodeURIComponent(id)}${suffix}?${query}namespace=${encodeURIComponent(namespace)}`;
 }
 
@@ -170,7 +207,7 @@ function jobPath(id: string, namespace: string, suffix = "", query = ""): string
 export async function purgeJob(c: NomadConnection, id: string, namespace: string): Promise<void> {
   await unless404(
     callApi(
-      req(c, jobPath(id, namespace, "", "purge=true&"), { method: "DELETE" }),
+      nomadRequest(c, jobPath(id, namespace, "", "purge=true&"), { method: "DELETE" }),
       `purge job ${id}`,
       NOMAD_RETRY,
     ),
@@ -185,6 +222,8 @@ export interface LiveJob {
   Stop?: boolean;
   /** Raft index of the job's last *specification* change (a stop is one too). */
   JobModifyIndex?: number;
+  /** The job's version (a revert registers the old spec as a new version). */
+  Version?: number;
 }
 
 /** `GET /v1/job/:id`: the registered job, or undefined when Nomad has none (purged). */
@@ -192,69 +231,12 @@ export async function readJob(
   c: NomadConnection,
   id: string,
   namespace: string,
+  tuning: CallTuning = APPLY_CALL,
 ): Promise<LiveJob | undefined> {
   const res = await unless404(
-    callApi(req(c, jobPath(id, namespace)), `read job ${id}`, NOMAD_RETRY),
+    callApi(nomadRequest(c, jobPath(id, namespace), {}, tuning), `read job ${id}`, tuning.retry),
   );
   return res?.body as LiveJob | undefined;
-}
-
-/** A deployment as Nomad reports it (the fields read here). */
-export interface Deployment {
-  ID?: string;
-  Status?: string;
-  StatusDescription?: string;
-  JobModifyIndex?: number;
-}
-
-/** `GET /v1/job/:id/deployment`: the job's latest deployment, undefined when it has none. */
-export async function latestDeployment(
-  c: NomadConnection,
-  id: string,
-  namespace: string,
-): Promise<Deployment | undefined> {
-  const res = await callApi(
-    req(c, jobPath(id, namespace, "/deployment")),
-    `read deployment of ${id}`,
-    NOMAD_RETRY,
-  );
-  const d = res.body as Deployment | null | undefined;
-  return d && d.ID ? d : undefined;
-}
-
-/** A terminal failure of a deployment, as the error text the providers report, else undefined. */
-export function deploymentFailure(id: string, d: Deployment | undefined): string | undefined {
-  if (!d || (d.Status !== "failed" && d.Status !== "cancelled")) return undefined;
-  return `job ${id}: deployment ${d.ID} ${d.Status}: ${d.StatusDescription ?? ""}`;
-}
-
-/**
- * Waits until the job's latest deployment for `jobModifyIndex` is successful; a failed
- * or cancelled deployment, or the time limit, is an error that says which.
- */
-export async function waitForDeployment(
-  c: NomadConnection,
-  job: NomadJob,
-  jobModifyIndex: number,
-  timeoutSeconds: number,
-  pollMs = 5000,
-): Promise<string> {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  let last = "no deployment yet";
-  for (;;) {
-    const d = await latestDeployment(c, job.ID, job.Namespace ?? "default");
-    if (d && (d.JobModifyIndex ?? jobModifyIndex) >= jobModifyIndex) {
-      last = `${d.Status}: ${d.StatusDescription ?? ""}`;
-      if (d.Status === "successful") return d.ID as string;
-      const failed = deploymentFailure(job.ID, d);
-      if (failed) throw new Error(failed);
-    }
-    if (Date.now() + pollMs > deadline)
-      throw new Error(
-        `job ${job.ID}: not healthy after ${timeoutSeconds} s (last deployment state: ${last})`,
-      );
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
 }
 
 /** Creates or updates a namespace (`PUT /v1/namespace/:name`). */
@@ -264,7 +246,7 @@ export async function upsertNamespace(
   description: string,
 ): Promise<void> {
   await callApi(
-    req(c, `/v1/namespace/${encodeURIComponent(name)}`, {
+    nomadRequest(c, `/v1/namespace/${encodeURIComponent(name)}`, {
       method: "PUT",
       body: { Name: name, Description: description },
     }),
@@ -277,7 +259,7 @@ export async function upsertNamespace(
 export async function deleteNamespace(c: NomadConnection, name: string): Promise<void> {
   await unless404(
     callApi(
-      req(c, `/v1/namespace/${encodeURIComponent(name)}`, { method: "DELETE" }),
+      nomadRequest(c, `/v1/namespace/${encodeURIComponent(name)}`, { method: "DELETE" }),
       `delete namespace ${name}`,
       NOMAD_RETRY,
     ),
@@ -288,12 +270,13 @@ export async function deleteNamespace(c: NomadConnection, name: string): Promise
 export async function readNamespace(
   c: NomadConnection,
   name: string,
+  tuning: CallTuning = APPLY_CALL,
 ): Promise<{ Name: string; Description?: string } | undefined> {
   const res = await unless404(
     callApi(
-      req(c, `/v1/namespace/${encodeURIComponent(name)}`),
+      nomadRequest(c, `/v1/namespace/${encodeURIComponent(name)}`, {}, tuning),
       `read namespace ${name}`,
-      NOMAD_RETRY,
+      tuning.retry,
     ),
   );
   return res?.body as { Name: string; Description?: string } | undefined;

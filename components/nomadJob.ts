@@ -5,21 +5,27 @@
  * fails after registering is recorded as partial state, so the job stays visibly out of
  * date and destroy still purges it. Read (refresh) reports a purged job as gone and a
  * stopped, re-registered or failed one as drift. Diff compares inputs and, when the spec
- * differs, asks Nomad (see nomadJobDiff.ts), falling back to inputs when Nomad cannot be
- * reached from a preview. Delete purges. Credentials are secret inputs.
+ * differs, asks Nomad (see nomadJobDiff.ts), falling back to inputs when Nomad does not
+ * answer; an update that moves the job to another ID or namespace purges the old one.
+ * Delete purges. Credentials are secret inputs.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { messageOf } from "./apiClient";
-import {
-  latestDeployment,
-  parseJob,
-  purgeJob,
-  readJob,
-  registerJob,
-  waitForDeployment,
-} from "./nomadApi";
-import { JobInputs, JobState, decideJobDiff, jobDrift } from "./nomadJobDiff";
+import { REVISION_KEY, changedInputs, revisionBehind, revisionNote } from "./dynamicDiff";
 import { partialFailure, previewNote } from "./dynamicResult";
+import { READ_CALL, parseJob, purgeJob, readJob, refreshFailure, registerJob } from "./nomadApi";
+import { deploymentFor, jobDeployments, waitForDeployment } from "./nomadDeployment";
+import { JobInputs, JobState, decideJobDiff, jobDrift } from "./nomadJobDiff";
+
+/**
+ * Revision of this provider's code as recorded state sees it (the `providerRevision`
+ * output; see `REVISION_KEY` in dynamicDiff.ts for why). Bump it whenever `read` or
+ * `delete`, or the outputs they rely on, change meaning: every job recorded by a lower
+ * revision then shows as an update once, which stores the new code without calling Nomad.
+ * 1: refresh reads drift from the deployment of exactly the recorded spec
+ * (JobSpecModifyIndex), with the short read policy.
+ */
+export const NOMAD_JOB_PROVIDER_REVISION = 1;
 
 /**
  * Pause between reads of a job's deployment while waiting for it to be healthy
@@ -45,9 +51,23 @@ export type NomadJobInputs = JobInputs;
 /** Provider outputs: the inputs plus what Nomad said (create, update and read alike). */
 export interface NomadJobOutputs extends JobState {
   drift: string;
+  /** {@link NOMAD_JOB_PROVIDER_REVISION} of the code that wrote this state. */
+  providerRevision: number;
 }
 
-async function apply(inputs: NomadJobInputs): Promise<NomadJobOutputs> {
+/** Where the job was registered before an update: purged when the update moved it. */
+interface Previous {
+  jobId: string;
+  namespace: string;
+}
+
+/**
+ * Registers the job and waits for it. When `previous` names another job ID or namespace,
+ * that job is purged once the new one is registered: a diff that could not ask Nomad
+ * (nothing answered, during `up` too: the engine's diff request does not say whether it
+ * previews) compared inputs only and so saw no replacement.
+ */
+async function apply(inputs: NomadJobInputs, previous?: Previous): Promise<NomadJobOutputs> {
   const job = await parseJob(inputs, inputs.jobspec, inputs.variables);
   const registered = await registerJob(inputs, job, inputs.jobspec, inputs.variables);
   const namespace = job.Namespace ?? "default";
@@ -58,12 +78,17 @@ async function apply(inputs: NomadJobInputs): Promise<NomadJobOutputs> {
     jobModifyIndex: registered,
     deploymentId: "",
     drift: "",
+    providerRevision: NOMAD_JOB_PROVIDER_REVISION,
   };
+  const problems: string[] = [];
   try {
     // For an unchanged spec Nomad answers the job's ModifyIndex, not its JobModifyIndex
     // (nomad/job_endpoint.go, Register: "if !specChanged"), and a deployment carries the
-    // latter: read the job back so the wait and `read` compare like with like.
-    outs.jobModifyIndex = (await readJob(inputs, job.ID, namespace))?.JobModifyIndex ?? registered;
+    // latter as JobSpecModifyIndex: read the job back so the wait and `read` compare like
+    // with like. A live index above the answer is a job that already moved on (an
+    // automatic revert, someone else's run): the answer is then ours, and the wait says so.
+    const live = (await readJob(inputs, job.ID, namespace))?.JobModifyIndex;
+    outs.jobModifyIndex = live !== undefined && live <= registered ? live : registered;
     if (inputs.waitHealthy)
       outs.deploymentId = await waitForDeployment(
         inputs,
@@ -72,18 +97,34 @@ async function apply(inputs: NomadJobInputs): Promise<NomadJobOutputs> {
         inputs.timeoutSeconds,
         DEPLOYMENT_POLL_MS,
       );
-    return outs;
   } catch (e) {
-    // Registered but not healthy: recorded with the reason, so the next `up` shows it and
-    // retries, and `destroy` still purges it (see partialFailure).
-    const reason = messageOf(e);
-    throw partialFailure(
-      reason,
-      `${job.ID}@${namespace}`,
-      { ...outs, drift: `rollout failed: ${reason}` },
-      inputs,
-    );
+    problems.push(messageOf(e));
+    outs.drift = `rollout failed: ${messageOf(e)}`;
   }
+  const moved =
+    previous?.jobId && `${previous.jobId}@${previous.namespace}` !== `${job.ID}@${namespace}`;
+  if (previous && moved) {
+    try {
+      await purgeJob(inputs, previous.jobId, previous.namespace);
+    } catch (e) {
+      problems.push(
+        `job ${job.ID}@${namespace} replaces ${previous.jobId}@${previous.namespace}, which ` +
+          `could not be purged (nomad job stop -purge -namespace ${previous.namespace} ` +
+          `${previous.jobId}): ${messageOf(e)}`,
+      );
+    }
+  }
+  // Registered but not healthy (or the old job left behind): recorded with the reason, so
+  // the next `up` shows it and retries, and `destroy` still purges it (see partialFailure).
+  if (problems.length > 0)
+    throw partialFailure(problems.join("; "), `${job.ID}@${namespace}`, outs, inputs);
+  return outs;
+}
+
+/** The recorded state with the new inputs and this revision: an update that needs no Nomad call. */
+function restamped(olds: NomadJobOutputs, news: NomadJobInputs): NomadJobOutputs {
+  const defined = Object.entries(news).filter(([, v]) => v !== undefined);
+  return { ...olds, ...Object.fromEntries(defined), providerRevision: NOMAD_JOB_PROVIDER_REVISION };
 }
 
 /** The dynamic provider. */
@@ -100,25 +141,46 @@ export const nomadJobProvider: pulumi.dynamic.ResourceProvider = {
    * `pkg/resource/deploy/step.go`), so the next `up` creates it again. Otherwise the
    * recorded state comes back unchanged but for `drift`: the engine diffs refreshed state
    * against the inputs with this provider's own diff (same function), so an unchanged job
-   * shows no change.
+   * shows no change. The recorded `providerRevision` stays: the code that runs here is the
+   * recorded one. A cluster that does not answer fails within ~30 s (READ_CALL).
    */
   async read(id: string, props: NomadJobOutputs) {
-    const live = await readJob(props, props.jobId, props.namespace);
-    if (!live) return { id: "" };
-    const deployment = props.waitHealthy
-      ? await latestDeployment(props, props.jobId, props.namespace)
-      : undefined;
-    return { id, props: { ...props, drift: jobDrift(props, live, deployment) } };
+    try {
+      const live = await readJob(props, props.jobId, props.namespace, READ_CALL);
+      if (!live) return { id: "" };
+      const deployment = props.waitHealthy
+        ? deploymentFor(
+            await jobDeployments(props, props.jobId, props.namespace, READ_CALL),
+            props.jobModifyIndex,
+          )
+        : undefined;
+      return { id, props: { ...props, drift: jobDrift(props, live, deployment) } };
+    } catch (e) {
+      throw refreshFailure(`Nomad job ${id}`, props.address, e);
+    }
   },
 
   async diff(id: string, olds: NomadJobOutputs, news: NomadJobInputs) {
     const { result, note } = await decideJobDiff(olds, news);
-    if (note) previewNote(`hashistack:NomadJob ${id}`, note);
-    return result;
+    const behind = revisionBehind(olds, NOMAD_JOB_PROVIDER_REVISION);
+    for (const text of [note, behind ? revisionNote(olds, NOMAD_JOB_PROVIDER_REVISION) : ""])
+      if (text) previewNote(`hashistack:NomadJob ${id}`, text);
+    return behind ? { ...result, changes: true } : result;
   },
 
-  async update(_id: string, _olds: NomadJobOutputs, news: NomadJobInputs) {
-    return { outs: await apply(news) };
+  /**
+   * Re-registers (see `apply`), purging the job's previous ID/namespace if the new spec
+   * moved it. When nothing but the recorded provider revision differs, only the state is
+   * rewritten (the SDK stores the new `__provider` with it).
+   */
+  async update(_id: string, olds: NomadJobOutputs, news: NomadJobInputs) {
+    if (
+      changedInputs(olds, news).length === 0 &&
+      !olds.drift &&
+      revisionBehind(olds, NOMAD_JOB_PROVIDER_REVISION)
+    )
+      return { outs: restamped(olds, news) };
+    return { outs: await apply(news, { jobId: olds.jobId, namespace: olds.namespace }) };
   },
 
   async delete(_id: string, props: NomadJobOutputs) {
@@ -146,6 +208,8 @@ export class NomadJob extends pulumi.dynamic.Resource {
   declare public readonly deploymentId: pulumi.Output<string>;
   /** Why Nomad does not run what this resource registered; "" when it does. */
   declare public readonly drift: pulumi.Output<string>;
+  /** Revision of the provider code that wrote this state (see NOMAD_JOB_PROVIDER_REVISION). */
+  declare public readonly providerRevision: pulumi.Output<number>;
 
   constructor(name: string, args: NomadJobArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -161,6 +225,7 @@ export class NomadJob extends pulumi.dynamic.Resource {
         namespace: undefined,
         deploymentId: undefined,
         drift: undefined,
+        [REVISION_KEY]: undefined,
       },
       { ...opts, deleteBeforeReplace: true, additionalSecretOutputs: ["token"] },
       "hashistack",

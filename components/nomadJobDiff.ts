@@ -8,15 +8,14 @@ import { canonical, changedInputs } from "./dynamicDiff";
 import {
   CallTuning,
   DIFF_CALL,
-  Deployment,
   LiveJob,
   NomadConnection,
   NomadJob,
   UNKNOWN,
-  deploymentFailure,
   parseJob,
   planJob,
 } from "./nomadApi";
+import { Deployment, deploymentFailure, jobMoved, revertedTo } from "./nomadDeployment";
 
 /** The job provider's inputs (all resolved, or Pulumi's unknown marker during preview). */
 export interface JobInputs extends NomadConnection {
@@ -78,7 +77,9 @@ function keyOf(job: NomadJob): string {
  * failed or interrupted update that left the old state recorded. Recorded drift always
  * counts. When the connection is unknown (preview) or Nomad does not answer from this
  * machine, the decision falls back to the input comparison, with a note; a certificate
- * that fails verification or a 4xx is still an error.
+ * that fails verification or a 4xx is still an error, and a 5xx is retried (DIFF_CALL).
+ * The fallback can run during `up` too (the engine's diff request carries no preview
+ * flag), so the update, not this diff, handles a job that moved to another ID or namespace.
  */
 export async function decideJobDiff(
   olds: JobState,
@@ -104,9 +105,10 @@ export async function decideJobDiff(
   const inputsOnly = (why: string) =>
     verdict(
       true,
-      `preview compared inputs only (${why}): the jobspec or its variables differ from the ` +
+      `compared inputs only (${why}): the jobspec or its variables differ from the ` +
         "recorded state, so this shows as an update; Nomad's planner may find nothing to " +
-        "change, and a new job ID or namespace (a replacement) cannot be seen from here",
+        "change, and a new job ID or namespace cannot be seen from here (the update then " +
+        "registers the new job and purges the old one)",
     );
   const unknown = CONNECTION_KEYS.filter((k) => news[k] === UNKNOWN);
   if (unknown.length > 0)
@@ -134,9 +136,11 @@ export async function decideJobDiff(
 
 /**
  * How the live job differs from what Pulumi recorded, "" when it does not: stopped
- * (`nomad job stop` without `-purge` sets `Stop`), re-registered from outside (its spec
- * index moved), or its rollout failed. A deployment still running keeps what was
- * recorded (a timed-out rollout stays out of date until it succeeds).
+ * (`nomad job stop` without `-purge` sets `Stop`), re-registered from outside or reverted
+ * by Nomad after a failed rollout (its spec index moved), or its rollout failed.
+ * `deployment` is the one for the recorded spec ({@link deploymentFor}); while it is still
+ * running, or when there is none, what was recorded stands (a timed-out rollout stays out
+ * of date until it succeeds).
  */
 export function jobDrift(
   recorded: JobState,
@@ -144,17 +148,17 @@ export function jobDrift(
   deployment: Deployment | undefined,
 ): string {
   if (live.Stop === true) return "stopped in Nomad (Stop = true)";
-  if (live.JobModifyIndex !== recorded.jobModifyIndex)
+  const failed = recorded.waitHealthy ? deploymentFailure(recorded.jobId, deployment) : undefined;
+  if (live.JobModifyIndex !== recorded.jobModifyIndex) {
+    if (failed && revertedTo(deployment) !== undefined)
+      return `rollout failed: ${failed}; ${jobMoved(recorded.jobModifyIndex, live, deployment)}`;
     return (
       `changed outside this stack: Nomad's job is at JobModifyIndex ${live.JobModifyIndex}, ` +
       `Pulumi registered ${recorded.jobModifyIndex} (a manual run, scale or revert, or an ` +
       "automatic revert after a failed deployment)"
     );
+  }
   if (!recorded.waitHealthy) return "";
-  // A deployment of an older version says nothing about the one Pulumi registered.
-  if (!deployment || (deployment.JobModifyIndex ?? 0) < recorded.jobModifyIndex)
-    return recorded.drift ?? "";
-  const failed = deploymentFailure(recorded.jobId, deployment);
   if (failed) return `rollout failed: ${failed}`;
-  return deployment.Status === "successful" ? "" : (recorded.drift ?? "");
+  return deployment?.Status === "successful" ? "" : (recorded.drift ?? "");
 }

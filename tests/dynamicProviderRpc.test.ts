@@ -50,6 +50,23 @@ test("recorded state from older provider code: no change (DIFF_NONE), no request
   expect(nomad.api.requests.length).toBe(before);
 });
 
+test("state from before the provider recorded its revision: a change, and the update stores the new code without asking Nomad", async () => {
+  const { properties } = await host.create(inputs());
+  const olds = Object.fromEntries(
+    Object.entries({
+      ...properties,
+      __provider: `${host.code}\n// before providerRevision`,
+    }).filter(([k]) => k !== "providerRevision"),
+  );
+  const before = nomad.api.requests.length;
+  expect(await host.diff(ID, olds, inputs())).toBe("some");
+  const updated = await host.update(ID, olds, inputs());
+  // What the engine records: this code, so the next refresh and destroy run it.
+  expect(updated).toEqual({ ...properties, __provider: host.code });
+  expect(nomad.api.requests.length).toBe(before);
+  expect(await host.diff(ID, updated, inputs())).toBe("none");
+});
+
 test("a purged job: the SDK answers the engine's Read with a blank ID (gone)", async () => {
   const { properties } = await host.create(inputs());
   nomad.stop("mesh-gateway", true);
@@ -93,7 +110,7 @@ test("a preview that cannot reach Nomad: a change, and the note on the plugin's 
   const news = inputs({ address, variables: { datacenter: "dc1", wan_address: "203.0.113.10" } });
   expect(await host.diff(ID, properties, news)).toBe("some");
   expect(host.stderr()).toContain(
-    `note: hashistack:NomadJob ${ID}: preview compared inputs only (Nomad at ${address} did ` +
+    `note: hashistack:NomadJob ${ID}: compared inputs only (Nomad at ${address} did ` +
       "not answer from this machine: ECONNREFUSED)",
   );
 });

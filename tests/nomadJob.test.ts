@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiError } from "../components/apiClient";
-import { UNKNOWN, renderVariables, waitForDeployment } from "../components/nomadApi";
+import { UNKNOWN, renderVariables } from "../components/nomadApi";
+import { waitForDeployment } from "../components/nomadDeployment";
 import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomadJob";
 import { nomadNamespaceProvider } from "../components/nomadNamespace";
 import { FakeApi, Route, sequence, startFakeApi, tlsFixtures } from "./harness/fakeApi";
@@ -30,9 +31,11 @@ function nomadRoutes(over: Record<string, Route> = {}): Record<string, Route> {
       status: 200,
       body: { ID: "mesh-gateway", Namespace: "default", Stop: false, JobModifyIndex: index },
     }),
-    "GET /v1/job/mesh-gateway/deployment": () => ({
+    // Deployments carry the spec index as JobSpecModifyIndex; their JobModifyIndex is the
+    // job's ModifyIndex (nomad/structs/deployment.go, NewDeployment), set apart here.
+    "GET /v1/job/mesh-gateway/deployments": () => ({
       status: 200,
-      body: { ID: "d1", Status: "successful", JobModifyIndex: index },
+      body: [{ ID: "d1", Status: "successful", JobSpecModifyIndex: index, JobModifyIndex: 999 }],
     }),
     "POST /v1/job/mesh-gateway/plan": () => ({ status: 200, body: { Diff: { Type: "None" } } }),
     "DELETE /v1/job/mesh-gateway": () => ({ status: 200, body: { EvalID: "e2" } }),
@@ -69,7 +72,8 @@ describe("Nomad job provider against a local Nomad-like HTTPS server", () => {
       "POST /v1/jobs?namespace=default",
       // Register answers ModifyIndex for an unchanged spec; the wait needs JobModifyIndex.
       "GET /v1/job/mesh-gateway?namespace=default",
-      "GET /v1/job/mesh-gateway/deployment?namespace=default",
+      // The deployment of exactly the registered spec (JobSpecModifyIndex), not the latest.
+      "GET /v1/job/mesh-gateway/deployments?namespace=default",
     ]);
     expect(api.requests.every((r) => r.token === TOKEN)).toBe(true);
   });
@@ -174,14 +178,16 @@ describe("Nomad job provider against a local Nomad-like HTTPS server", () => {
   test("a failed deployment fails the resource with Nomad's description", async () => {
     api = await startFakeApi(
       nomadRoutes({
-        "GET /v1/job/mesh-gateway/deployment": () => ({
+        "GET /v1/job/mesh-gateway/deployments": () => ({
           status: 200,
-          body: {
-            ID: "d9",
-            Status: "failed",
-            StatusDescription: "Failed due to progress deadline",
-            JobModifyIndex: 11,
-          },
+          body: [
+            {
+              ID: "d9",
+              Status: "failed",
+              StatusDescription: "Failed due to progress deadline",
+              JobSpecModifyIndex: 11,
+            },
+          ],
         }),
       }),
     );
@@ -193,14 +199,20 @@ describe("Nomad job provider against a local Nomad-like HTTPS server", () => {
   test("an unhealthy deployment times out with its last state", async () => {
     api = await startFakeApi(
       nomadRoutes({
-        "GET /v1/job/mesh-gateway/deployment": () => ({
+        "GET /v1/job/mesh-gateway/deployments": () => ({
           status: 200,
-          body: {
-            ID: "d2",
-            Status: "running",
-            StatusDescription: "Deployment is running",
-            JobModifyIndex: 11,
-          },
+          body: [
+            {
+              ID: "d2",
+              Status: "running",
+              StatusDescription: "Deployment is running",
+              JobSpecModifyIndex: 11,
+            },
+          ],
+        }),
+        "GET /v1/job/mesh-gateway": () => ({
+          status: 200,
+          body: { ID: "mesh-gateway", Version: 1, JobModifyIndex: 11 },
         }),
       }),
     );

@@ -5,7 +5,13 @@
  */
 import * as net from "net";
 import { AddressInfo } from "net";
-import { ApiError, ApiUnreachableError, callApi, isUnreachable } from "../components/apiClient";
+import {
+  ApiError,
+  ApiUnreachableError,
+  callApi,
+  isUnreachable,
+  retryDelaysMs,
+} from "../components/apiClient";
 import { DIFF_CALL, UNKNOWN } from "../components/nomadApi";
 import { NomadJobOutputs, nomadJobProvider } from "../components/nomadJob";
 import { decideJobDiff } from "../components/nomadJobDiff";
@@ -17,8 +23,8 @@ const HCL = 'job "mesh-gateway" {\n  group "g" {}\n}\n';
 const ID = "mesh-gateway@default";
 const FALLBACK =
   "the jobspec or its variables differ from the recorded state, so this shows as an update; " +
-  "Nomad's planner may find nothing to change, and a new job ID or namespace (a replacement) " +
-  "cannot be seen from here";
+  "Nomad's planner may find nothing to change, and a new job ID or namespace cannot be seen " +
+  "from here (the update then registers the new job and purges the old one)";
 
 /** A state recorded earlier by a real create, and new inputs that edit a variable. */
 async function recorded(): Promise<{ outs: NomadJobOutputs; edit: NomadJobOutputs }> {
@@ -83,7 +89,7 @@ describe("the job diff when the cluster cannot be asked", () => {
     const diff = await nomadJobProvider.diff!(ID, outs, { ...edit, address: UNKNOWN });
     expect(diff).toEqual({ changes: true, replaces: [] });
     expect(notes).toEqual([
-      `note: hashistack:NomadJob ${ID}: preview compared inputs only (the Nomad address is ` +
+      `note: hashistack:NomadJob ${ID}: compared inputs only (the Nomad address is ` +
         `not known yet): ${FALLBACK}`,
     ]);
   });
@@ -94,7 +100,7 @@ describe("the job diff when the cluster cannot be asked", () => {
     const diff = await nomadJobProvider.diff!(ID, { ...outs, address }, { ...edit, address });
     expect(diff).toEqual({ changes: true, replaces: [] });
     expect(notes).toEqual([
-      `note: hashistack:NomadJob ${ID}: preview compared inputs only (Nomad at ${address} did ` +
+      `note: hashistack:NomadJob ${ID}: compared inputs only (Nomad at ${address} did ` +
         `not answer from this machine: ECONNREFUSED): ${FALLBACK}`,
     ]);
     // Unchanged inputs never ask Nomad: no change, no note.
@@ -175,21 +181,59 @@ describe("real misconfiguration still fails the diff", () => {
     }
   });
 
-  test("a 5xx during a diff is retried once, not in a loop", async () => {
+  test("a 5xx during a diff (a leader election during up) is retried a few times, then answered", async () => {
+    const { outs, edit } = await recorded();
+    let calls = 0;
+    const api = await startFakeApi({
+      "POST /v1/jobs/parse": (r) =>
+        ++calls <= 3
+          ? { status: 500, body: "No cluster leader" }
+          : {
+              status: 200,
+              body: {
+                ID: "mesh-gateway",
+                Namespace: "default",
+                Meta: { v: JSON.parse(r.body) as unknown },
+              },
+            },
+      "POST /v1/job/mesh-gateway/plan": () => ({ status: 200, body: { Diff: { Type: "None" } } }),
+    });
+    try {
+      const at = { address: api.url };
+      const verdict = await decideJobDiff({ ...outs, ...at }, { ...edit, ...at });
+      // Nomad's own answer: the two specs parse differently.
+      expect(verdict).toEqual({ result: { changes: true, replaces: [] } });
+      expect(api.requests.filter((r) => r.path === "/v1/jobs/parse")).toHaveLength(5);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test("a 5xx that lasts: an error after DIFF_CALL's attempts, never the inputs-only fallback", async () => {
     const { outs, edit } = await recorded();
     const api = await startFakeApi({
       "POST /v1/jobs/parse": () => ({ status: 500, body: "No cluster leader" }),
     });
+    const quick = { ...DIFF_CALL, retry: { ...DIFF_CALL.retry, baseDelayMs: 5, maxDelayMs: 5 } };
     try {
       await expect(
-        nomadJobProvider.diff!(ID, { ...outs, address: api.url }, { ...edit, address: api.url }),
+        decideJobDiff({ ...outs, address: api.url }, { ...edit, address: api.url }, quick),
       ).rejects.toThrow(
-        "parse jobspec: failed after 2 attempts; last: HTTP 500: No cluster leader",
+        `parse jobspec: failed after ${DIFF_CALL.retry.attempts} attempts; last: HTTP 500: ` +
+          "No cluster leader",
       );
-      expect(api.requests).toHaveLength(2);
+      expect(api.requests).toHaveLength(DIFF_CALL.retry.attempts);
     } finally {
       await api.close();
     }
+  });
+
+  test("DIFF_CALL's budget: 5xx retries span a few seconds, under ~10 s; no answer is one try", () => {
+    const pauses = retryDelaysMs(DIFF_CALL.retry).reduce((a, b) => a + b, 0);
+    expect(DIFF_CALL.retry.attempts).toBeGreaterThanOrEqual(4);
+    expect(pauses).toBeGreaterThanOrEqual(5000);
+    expect(pauses).toBeLessThanOrEqual(10_000);
+    expect(DIFF_CALL.retry.retryNoAnswer).toBe(false);
   });
 });
 

@@ -9,9 +9,18 @@
 import { callApi } from "../components/apiClient";
 import { PartialFailure } from "../components/dynamicResult";
 import { parseJob, planJob } from "../components/nomadApi";
-import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomadJob";
+import {
+  NOMAD_JOB_PROVIDER_REVISION,
+  NomadJobInputs,
+  NomadJobOutputs,
+  nomadJobProvider,
+} from "../components/nomadJob";
+import { deploymentFor } from "../components/nomadDeployment";
 import { jobDrift } from "../components/nomadJobDiff";
-import { nomadNamespaceProvider } from "../components/nomadNamespace";
+import {
+  NOMAD_NAMESPACE_PROVIDER_REVISION,
+  nomadNamespaceProvider,
+} from "../components/nomadNamespace";
 import { startFakeApi, tlsFixtures } from "./harness/fakeApi";
 import { FakeNomad, startFakeNomad } from "./harness/fakeNomad";
 
@@ -182,6 +191,7 @@ describe("a failed rollout stays visibly out of date", () => {
       jobModifyIndex: 103,
       deploymentId: "",
       drift: `rollout failed: ${reason}`,
+      providerRevision: NOMAD_JOB_PROVIDER_REVISION,
     });
     // Recorded outputs now match the new inputs; the recorded failure is what counts.
     const diff = await nomadJobProvider.diff!(ID, err.properties, news);
@@ -259,10 +269,11 @@ describe("the serialized provider code (__provider) is not an input that changes
     expect(
       await nomadNamespaceProvider.diff!(
         "ingress",
-        { ...ns, __provider: "v1" },
+        { ...ns, providerRevision: NOMAD_NAMESPACE_PROVIDER_REVISION, __provider: "v1" },
         { ...ns, __provider: "v2" },
       ),
     ).toMatchObject({ changes: false, replaces: [] });
+    expect(notes).toEqual([]);
   });
 });
 
@@ -282,10 +293,10 @@ describe("drift from the live job and its latest deployment", () => {
     drift: "rollout failed: job web: not healthy after 600 s (last deployment state: running: )",
   };
   const live = { ID: "web", Stop: false, JobModifyIndex: 40 };
-  const deployment = (Status: string, JobModifyIndex = 40) => ({
-    ID: "d40",
+  const deployment = (Status: string, JobSpecModifyIndex = 40) => ({
+    ID: `d${JobSpecModifyIndex}`,
     Status,
-    JobModifyIndex,
+    JobSpecModifyIndex,
   });
 
   test("a rollout still running stays out of date; once successful the drift clears", () => {
@@ -293,9 +304,13 @@ describe("drift from the live job and its latest deployment", () => {
     expect(jobDrift(state, live, deployment("successful"))).toBe("");
   });
 
-  test("a deployment of an older version, or none, says nothing new", () => {
-    expect(jobDrift(state, live, deployment("successful", 39))).toBe(state.drift);
+  test("a deployment of another version, or none, says nothing new", () => {
+    // Refresh passes the deployment for the recorded spec: deploymentFor picks it.
+    const others = [deployment("successful", 39), deployment("successful", 41)];
+    expect(deploymentFor(others, 40)).toBeUndefined();
+    expect(jobDrift(state, live, deploymentFor(others, 40))).toBe(state.drift);
     expect(jobDrift(state, live, undefined)).toBe(state.drift);
+    expect(deploymentFor([...others, deployment("successful")], 40)?.ID).toBe("d40");
   });
 
   test("a cancelled deployment is a failed rollout; without waitHealthy only stop and index count", () => {
