@@ -41,6 +41,11 @@ export interface DynamicProviderHost {
   code: string;
   /** Everything the plugin wrote to stderr (what the engine shows as diagnostics). */
   stderr(): string;
+  /**
+   * The plugin's stderr once it contains `text` (or after `ms`): the pipe is read apart from
+   * the gRPC answer, so a line written before an answer may arrive after it.
+   */
+  stderrWith(text: string, ms?: number): Promise<string>;
   create(props: object): Promise<{ id: string; properties: Record<string, unknown> }>;
   diff(id: string, olds: object, news: object): Promise<"none" | "some" | "unknown">;
   read(id: string, props: object): Promise<{ id: string; properties: Record<string, unknown> }>;
@@ -87,6 +92,12 @@ export async function startDynamicProviderHost(
   return {
     code,
     stderr: () => stderr,
+    async stderrWith(text, ms = 5000) {
+      const until = Date.now() + ms;
+      while (!stderr.includes(text) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 20));
+      return stderr;
+    },
     async create(props) {
       const req = new provproto.CreateRequest().setUrn(URN).setProperties(struct(props));
       const res = await unary<provproto.CreateResponse>((cb) => client.create(req, cb));
