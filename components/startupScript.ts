@@ -15,6 +15,7 @@ import {
   nomadConfig,
   stableJson,
 } from "./agentConfig";
+import { BOOT_REPORT_KEYS, BOOT_REPORT_NAMESPACE, BootStep } from "./bootReport";
 
 /** Names of the Secret Manager secrets a role reads at boot. */
 export interface SecretNames {
@@ -138,6 +139,11 @@ export function renderStartupScript(input: StartupScriptInput): string {
     ["ACCESSOR_AGENT", input.accessors?.agent ?? ""],
     ["ACCESSOR_NOMAD_SERVER", input.accessors?.nomadServer ?? ""],
     ["ACCESSOR_NOMAD_CLIENT", input.accessors?.nomadClient ?? ""],
+    // Boot progress as guest attributes, named by the contract the readiness gate reads.
+    ["BOOT_NAMESPACE", BOOT_REPORT_NAMESPACE],
+    ["BOOT_KEY_STEP", BOOT_REPORT_KEYS.step],
+    ["BOOT_KEY_STATUS", BOOT_REPORT_KEYS.status],
+    ["BOOT_KEY_ERROR", BOOT_REPORT_KEYS.error],
   ];
   const header = vars.map(([k, v]) => `readonly ${k}=${shellQuote(v)}`).join("\n");
   const policies = server
@@ -158,19 +164,31 @@ export function renderStartupScript(input: StartupScriptInput): string {
     "shopt -s lastpipe",
     header,
     LIB,
+    step("packages"),
     "main_install",
     server ? "mount_data_disk" : "prepare_client_host",
+    step("secrets"),
     "fetch_material",
+    step("configs"),
     `write_file /etc/consul.d/consul.json 0640 root:consul <<'JSON'\n${stableJson(consulConfig(role, agent))}JSON`,
     `write_file /etc/nomad.d/nomad.json 0640 root:root <<'JSON'\n${stableJson(nomadConfig(role, agent))}JSON`,
     policies,
+    step("services"),
     "start_services",
+    server ? step("acl-bootstrap") : "",
     server ? "bootstrap_acls" : "",
-    'log "done"',
+    server ? step("agent-tokens") : "",
+    server ? "create_agent_tokens" : "",
+    step("done"),
     "",
   ]
     .filter((l) => l !== "")
     .join("\n");
+}
+
+/** The line that reports entering a boot step (typed: only the contract's steps). */
+function step(s: BootStep): string {
+  return `boot_step ${shellQuote(s)}`;
 }
 
 /** The static function library (components/startup/lib.sh), read once. */

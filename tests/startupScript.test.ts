@@ -18,6 +18,11 @@ import {
   StartupScriptInput,
 } from "../components/startupScript";
 import { runProgram } from "./harness/program";
+import { TOOLS, testWith } from "./harness/tools";
+
+// bash and shellcheck may be missing on a developer's machine: those tests then say so
+// (and how to install them) instead of failing; in CI (CI=true) they are mandatory.
+const LINT = [TOOLS.bash, TOOLS.shellcheck];
 
 const agent: AgentConfigInput = {
   datacenter: "dc1",
@@ -85,7 +90,7 @@ describe.each([
 ])("%s startup script", (_role, input) => {
   const script = renderStartupScript(input);
 
-  test("passes bash -n and shellcheck at warning level", () => {
+  testWith(LINT, "passes bash -n and shellcheck at warning level", () => {
     execFileSync("bash", ["-n"], { input: script });
     expect(shellcheck(script)).toEqual({ status: 0, out: "" });
   });
@@ -236,7 +241,7 @@ describe("helpers", () => {
     expect(packageSpec("consul", "1.22.6", false)).toBe("consul=1.22.6-1");
     expect(packageSpec("nomad", "1.10.3", true)).toBe("nomad-enterprise=1.10.3+ent-1");
   });
-  test("shell quoting survives quotes", () => {
+  testWith([TOOLS.bash], "shell quoting survives quotes", () => {
     expect(
       execFileSync("bash", ["-c", `printf %s ${shellQuote("a'b $c")}`], { encoding: "utf8" }),
     ).toBe("a'b $c");
@@ -253,7 +258,7 @@ describe("helpers", () => {
     });
     expect(AGENT_POLICIES["hashistack-nomad-client"]).not.toHaveProperty("acl");
   });
-  test("the function library itself passes shellcheck", () => {
+  testWith([TOOLS.shellcheck], "the function library itself passes shellcheck", () => {
     const r = spawnSync(
       "shellcheck",
       ["-S", "warning", path.join(__dirname, "..", "components", "startup", "lib.sh")],
@@ -265,22 +270,24 @@ describe("helpers", () => {
 });
 
 describe("scripts rendered by the program", () => {
-  test.each(["dc1", "dc2"])(
-    "%s: both templates' scripts pass shellcheck and name only %s secrets",
-    async (stack) => {
-      const run = await runProgram({ stack });
-      if (run.error) throw run.error;
-      for (const role of ["servers", "clients"]) {
-        const script = String(
-          (run.graph.get(`${stack}-${role}-template`).inputs.metadata as Record<string, string>)[
-            "startup-script"
-          ],
-        );
-        expect(shellcheck(script).status).toBe(0);
-        for (const m of script.matchAll(/readonly SECRET_\w+='([^']*)'/g)) {
-          if (m[1]) expect(m[1].startsWith(`${stack}-`)).toBe(true);
+  for (const stack of ["dc1", "dc2"])
+    testWith(
+      [TOOLS.shellcheck],
+      `${stack}: both templates' scripts pass shellcheck and name only ${stack} secrets`,
+      async () => {
+        const run = await runProgram({ stack });
+        if (run.error) throw run.error;
+        for (const role of ["servers", "clients"]) {
+          const script = String(
+            (run.graph.get(`${stack}-${role}-template`).inputs.metadata as Record<string, string>)[
+              "startup-script"
+            ],
+          );
+          expect(shellcheck(script).status).toBe(0);
+          for (const m of script.matchAll(/readonly SECRET_\w+='([^']*)'/g)) {
+            if (m[1]) expect(m[1].startsWith(`${stack}-`)).toBe(true);
+          }
         }
-      }
-    },
-  );
+      },
+    );
 });

@@ -6,8 +6,76 @@
 export DEBIAN_FRONTEND=noninteractive
 CONSUL_CHANGED=0
 NOMAD_CHANGED=0
+# Fail fast everywhere: the ERR trap also fires inside functions and command substitutions
+# (-E), and a failure inside `$(...)` stops the script too (inherit_errexit, bash >= 4.4).
+set -E
+shopt -s inherit_errexit
+# Test-only: tests/bootSandbox.test.ts runs this script as an ordinary user with every file
+# under a temporary root. Unset on a VM, where every path below is the real one.
+readonly SYSROOT=${HASHISTACK_SYSROOT:-}
+readonly METADATA=http://169.254.169.254
 
 log() { echo "hashistack-startup[$ROLE]: $*" >&2; }
+
+# --- Boot progress as GCE guest attributes (contract: components/bootReport.ts) ---------
+# Written with PUT .../instance/guest-attributes/<namespace>/<key> (Metadata-Flavor:
+# Google). Best effort: a report that cannot be written (guest attributes disabled, the
+# metadata server down) is logged and never fails the boot. GCE allows about 10 guest-
+# attribute queries a minute per VM: one boot writes at most 9 (running, each step, the
+# outcome), so a step is written once, when it starts.
+BOOT_STEP=start
+BOOT_STATUS_SENT=0
+# The first failure's message: explicit ones (fail) in error, the ERR trap's in trace. Files,
+# because a failure inside a command substitution happens in a subshell.
+BOOT_TMP=$(mktemp -d)
+
+guest_attribute() {
+  curl -fsS --connect-timeout 2 --max-time 5 -X PUT -H 'Metadata-Flavor: Google' \
+    --data-raw "$2" "$METADATA/computeMetadata/v1/instance/guest-attributes/$BOOT_NAMESPACE/$1" >/dev/null 2>&1 ||
+    log "could not write guest attribute $BOOT_NAMESPACE/$1 (guest attributes disabled or metadata server down)"
+}
+
+# boot_step <step>: the script enters a step (one of BOOT_STEPS); `done` also reports ready.
+boot_step() {
+  BOOT_STEP=$1
+  log "step: $1"
+  if [ "$BOOT_STATUS_SENT" -eq 0 ]; then
+    guest_attribute "$BOOT_KEY_STATUS" running
+    BOOT_STATUS_SENT=1
+  fi
+  guest_attribute "$BOOT_KEY_STEP" "$1"
+  if [ "$1" = "done" ]; then guest_attribute "$BOOT_KEY_STATUS" ready; fi
+}
+
+# fail <message>: stops the boot with a message naming what failed. Also from inside a
+# command substitution: the first failure's message is kept for the report.
+fail() {
+  [ -s "$BOOT_TMP/error" ] || printf '%s' "$*" >"$BOOT_TMP/error"
+  exit 1
+}
+
+# Any other failing command: the first one is reported with its line and exit status (as
+# written in the script, without the sandbox prefix).
+on_error() {
+  [ -s "$BOOT_TMP/trace" ] || printf 'line %s: %s exited with status %s' "$2" "${3//\$SYSROOT/}" "$1" >"$BOOT_TMP/trace"
+}
+
+# On a failed exit: one log line and the guest attributes `failed` + "<step>: <message>".
+on_exit() {
+  local rc=$? message
+  if [ "$rc" -ne 0 ] && [ "$BASHPID" = "$$" ]; then
+    message=$(cat "$BOOT_TMP/error" 2>/dev/null || cat "$BOOT_TMP/trace" 2>/dev/null || true)
+    message=${message:-exit status $rc}
+    message=${message//[$'\n\r']/ }
+    log "FAILED at step $BOOT_STEP: $message"
+    guest_attribute "$BOOT_KEY_STATUS" failed
+    # One line, bounded: the gate quotes it in its error.
+    guest_attribute "$BOOT_KEY_ERROR" "$BOOT_STEP: ${message:0:480}"
+  fi
+  rm -rf "$BOOT_TMP"
+}
+trap 'on_error $? $LINENO "$BASH_COMMAND"' ERR
+trap on_exit EXIT
 
 # retry <attempts> <delay-seconds> <command...>: bounded retries, never endless.
 retry() {
@@ -29,11 +97,14 @@ write_file() {
   local path=$1 mode=$2 owner=$3 tmp
   tmp=$(mktemp)
   cat >"$tmp"
-  if [ -f "$path" ] && cmp -s "$tmp" "$path"; then
+  if [ -f "$SYSROOT$path" ] && cmp -s "$tmp" "$SYSROOT$path"; then
     rm -f "$tmp"
     return 0
   fi
-  install -D -m "$mode" -o "${owner%%:*}" -g "${owner##*:}" "$tmp" "$path"
+  if ! install -D -m "$mode" -o "${owner%%:*}" -g "${owner##*:}" "$tmp" "$SYSROOT$path"; then
+    rm -f "$tmp"
+    fail "could not write $path (mode $mode, owner $owner)"
+  fi
   rm -f "$tmp"
   case "$path" in
     /etc/consul.d/* | "$TLS_DIR"/*) CONSUL_CHANGED=1 ;;
@@ -43,44 +114,139 @@ write_file() {
   esac
 }
 
-# secret <name>: the latest version of a Secret Manager secret, read with the VM's own
-# service account (REST API + metadata-server token; no SDK needed on the image).
-secret() {
+# metadata <path>: a value from the GCE metadata server (a few quick retries); the boot
+# stops, naming the endpoint, when the server does not answer.
+metadata() {
+  local n out=""
+  for n in 1 2 3 4 5; do
+    if out=$(curl -sS -f --connect-timeout 2 --max-time 10 -H 'Metadata-Flavor: Google' "$METADATA/$1" 2>&1); then
+      printf '%s' "$out"
+      return 0
+    fi
+    if [ "$n" -lt 5 ]; then sleep 2; fi
+  done
+  fail "the metadata server did not answer $METADATA/$1 after 5 attempts: $out"
+}
+
+# access_token: an OAuth token of the VM's own service account, from the metadata server.
+access_token() {
   local token
-  token=$(curl -fsS -H 'Metadata-Flavor: Google' \
-    http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token | jq -r .access_token)
-  curl -fsS -H "Authorization: Bearer $token" \
-    "https://secretmanager.googleapis.com/v1/projects/$PROJECT/secrets/$1/versions/latest:access" |
-    jq -r .payload.data | base64 -d
+  token=$(metadata computeMetadata/v1/instance/service-accounts/default/token | jq -r '.access_token // empty')
+  [ -n "$token" ] || fail "the metadata server gave no access token: does the VM have a service account?"
+  printf '%s' "$token"
 }
 
-# put_secret <name> <path> <mode> <owner:group>: fetched completely before anything is
-# written, so a failed fetch never leaves an empty file behind.
-put_secret() {
-  local value
-  value=$(retry 10 6 secret "$1")
-  printf '%s\n' "$value" | write_file "$2" "$3" "$4"
-}
-
-# checked_secret <name> <regex>: a secret that must match a shape before it goes into JSON.
-checked_secret() {
-  local value
-  value=$(retry 10 6 secret "$1")
-  if ! [[ $value =~ $2 ]]; then
-    log "secret $1 does not have the expected format"
-    return 1
-  fi
-  printf '%s' "$value"
+# secret <name>: the latest version of a Secret Manager secret, read with the VM's own
+# service account (REST API + metadata-server token; no SDK on the image). Retried for a
+# minute (IAM grants take a moment to apply); then the boot stops naming the secret, the
+# answer and the endpoint. The value itself is never logged.
+secret() {
+  local name=$1 token n response status="" why="" hint="" value
+  local url="https://secretmanager.googleapis.com/v1/projects/$PROJECT/secrets/$1/versions/latest:access"
+  token=$(access_token)
+  for n in 1 2 3 4 5 6 7 8 9 10; do
+    if response=$(curl -sS --connect-timeout 5 --max-time 30 -w '\n%{http_code}' \
+      -H "Authorization: Bearer $token" "$url" 2>&1); then
+      status=${response##*$'\n'}
+      if [ "$status" = 200 ]; then
+        value=$(jq -r '.payload.data // empty' <<<"${response%$'\n'*}" | base64 -d 2>/dev/null) ||
+          fail "secret $name: the payload from $url is not base64"
+        printf '%s' "$value"
+        return 0
+      fi
+      why="answered HTTP $status $(jq -r '"\(.error.status): \(.error.message)"' <<<"${response%$'\n'*}" 2>/dev/null || true)"
+    else
+      status=""
+      why="did not answer (${response%%$'\n'*})"
+    fi
+    if [ "$n" -lt 10 ]; then sleep 6; fi
+  done
+  case $status in
+    403) hint=" (the VM's service account is not granted roles/secretmanager.secretAccessor on it, or it does not exist: pulumi up creates both)" ;;
+    404) hint=" (the secret has no version: pulumi up creates it)" ;;
+  esac
+  fail "secret $name: Secret Manager $why at $url$hint"
 }
 
 readonly UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 readonly B64_RE='^[A-Za-z0-9+/]{43}=$'
+# PEM boundaries, spelled so that the script itself carries no PEM marker.
+readonly CERT_RE='^-----[A-Z]+ CERTIFICATE-----'
+readonly KEY_RE='^-----[A-Z]+ ([A-Z]+ )?PRIVATE KEY-----'
+readonly ANY_RE='.'
+
+# shape <regex>: what a secret checked against this regex must hold, for the error message.
+shape() {
+  case $1 in
+    "$UUID_RE") echo "a UUID (an ACL token's secret ID)" ;;
+    "$B64_RE") echo "32 random bytes in base64 (44 characters ending in '=')" ;;
+    "$CERT_RE") echo "a PEM certificate" ;;
+    "$KEY_RE") echo "a PEM private key" ;;
+    *) echo "a non-empty value" ;;
+  esac
+}
+
+# checked_secret <name> <regex>: a secret that must match a shape before it is used.
+checked_secret() {
+  local value
+  value=$(secret "$1")
+  if ! [[ $value =~ $2 ]]; then
+    fail "secret $1 does not have the expected shape: $(shape "$2"); it holds ${#value} characters"
+  fi
+  printf '%s' "$value"
+}
+
+# put_secret <name> <path> <mode> <owner:group>: fetched and checked completely before
+# anything is written, so a failed fetch never leaves an empty or wrong file behind. The
+# shape follows the file: *-key.pem a private key, other *.pem a certificate.
+put_secret() {
+  local value re=$ANY_RE
+  case $2 in
+    *-key.pem) re=$KEY_RE ;;
+    *.pem) re=$CERT_RE ;;
+  esac
+  value=$(checked_secret "$1" "$re")
+  printf '%s\n' "$value" | write_file "$2" "$3" "$4"
+}
+
+# require_published <spec...>: a pinned version that the repositories do not publish stops
+# the boot at once, naming package and version (retrying cannot make it appear).
+require_published() {
+  local spec pkg published newest
+  for spec in "$@"; do
+    pkg=${spec%%=*}
+    published=$(apt-cache madison "$pkg" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' || true)
+    if [ -z "$published" ]; then
+      fail "package $pkg is not available from the configured apt repositories"
+    fi
+    if [[ $spec == *=* ]] && ! grep -qxF "${spec#*=}" <<<"$published"; then
+      newest=$(head -n 3 <<<"$published" | tr '\n' ' ')
+      fail "package $pkg version ${spec#*=} is not published in the apt repositories (newest: ${newest% }); check the stack's ${pkg%-enterprise}Version"
+    fi
+  done
+}
+
+# apt_install <spec...>: one transaction, no Recommends, bounded retries; then the boot stops
+# quoting apt's own errors.
+apt_install() {
+  local n out="" errors
+  for n in 1 2 3 4 5; do
+    if out=$(apt-get install -y -qq --no-install-recommends --allow-downgrades "$@" 2>&1); then
+      return 0
+    fi
+    printf '%s\n' "$out" >&2
+    if [ "$n" -lt 5 ]; then sleep 10; fi
+  done
+  errors=$(grep '^E:' <<<"$out" | head -n 3 | tr '\n' ' ' || true)
+  fail "apt-get install $* failed 5 times: ${errors% }"
+}
 
 # Images without curl or CA roots (Debian 12 on GCE ships both): fetch them from Debian first,
 # so the HashiCorp key can be downloaded.
 install_fetch_tools() {
-  retry 5 10 apt-get update -qq
-  retry 5 10 apt-get install -y -qq --no-install-recommends ca-certificates curl
+  retry 5 10 apt-get update -qq || fail "apt-get update failed (is there egress through Cloud NAT?)"
+  retry 5 10 apt-get install -y -qq --no-install-recommends ca-certificates curl ||
+    fail "could not install ca-certificates and curl from Debian"
 }
 
 # One index refresh and one apt transaction for everything the boot needs.
@@ -100,78 +266,86 @@ main_install() {
     esac
   done
   if [ "$missing" -eq 1 ]; then
-    if ! command -v curl >/dev/null || [ ! -s /etc/ssl/certs/ca-certificates.crt ]; then
+    if ! command -v curl >/dev/null || [ ! -s "$SYSROOT/etc/ssl/certs/ca-certificates.crt" ]; then
       install_fetch_tools
     fi
     # shellcheck disable=SC1091 # os-release exists on every Debian image
-    codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+    codename=$(. "$SYSROOT/etc/os-release" && echo "$VERSION_CODENAME")
     # apt reads an ASCII-armored key from a .asc file (apt >= 1.4), so no gnupg to dearmor it.
-    if [ ! -s "$keyring" ]; then
-      retry 5 10 curl -fsSL -o "$keyring.tmp" https://apt.releases.hashicorp.com/gpg
-      mv "$keyring.tmp" "$keyring"
+    if [ ! -s "$SYSROOT$keyring" ]; then
+      retry 5 10 curl -fsSL -o "$SYSROOT$keyring.tmp" https://apt.releases.hashicorp.com/gpg ||
+        fail "could not fetch the HashiCorp package signing key from https://apt.releases.hashicorp.com/gpg"
+      mv "$SYSROOT$keyring.tmp" "$SYSROOT$keyring"
     fi
-    echo "deb [signed-by=$keyring] https://apt.releases.hashicorp.com $codename main" >/etc/apt/sources.list.d/hashicorp.list
-    retry 5 10 apt-get update -qq
-    retry 5 10 apt-get install -y -qq --no-install-recommends --allow-downgrades "${want[@]}"
+    echo "deb [signed-by=$keyring] https://apt.releases.hashicorp.com $codename main" >"$SYSROOT/etc/apt/sources.list.d/hashicorp.list"
+    retry 5 10 apt-get update -qq || fail "apt-get update failed (is there egress through Cloud NAT?)"
+    # A pinned version that is not published fails here, at once, naming it.
+    require_published "${want[@]}"
+    apt_install "${want[@]}"
   fi
   # Versions come from config only: unattended upgrades must not move them.
   apt-mark hold consul consul-enterprise nomad nomad-enterprise >/dev/null 2>&1 || true
   # The packages ship example configs that would merge with ours (nomad.hcl enables both
   # server and client); their units require those files, so point the units at ours.
-  rm -f /etc/consul.d/consul.hcl /etc/nomad.d/nomad.hcl
-  mkdir -p /etc/systemd/system/consul.service.d /etc/systemd/system/nomad.service.d
-  printf '[Unit]\nConditionFileNotEmpty=\nConditionFileNotEmpty=/etc/consul.d/consul.json\n' >/etc/systemd/system/consul.service.d/hashistack.conf
-  printf '[Unit]\nConditionFileNotEmpty=\nConditionFileNotEmpty=/etc/nomad.d/nomad.json\n' >/etc/systemd/system/nomad.service.d/hashistack.conf
+  rm -f "$SYSROOT/etc/consul.d/consul.hcl" "$SYSROOT/etc/nomad.d/nomad.hcl"
+  mkdir -p "$SYSROOT/etc/systemd/system/consul.service.d" "$SYSROOT/etc/systemd/system/nomad.service.d"
+  printf '[Unit]\nConditionFileNotEmpty=\nConditionFileNotEmpty=/etc/consul.d/consul.json\n' >"$SYSROOT/etc/systemd/system/consul.service.d/hashistack.conf"
+  printf '[Unit]\nConditionFileNotEmpty=\nConditionFileNotEmpty=/etc/nomad.d/nomad.json\n' >"$SYSROOT/etc/systemd/system/nomad.service.d/hashistack.conf"
   systemctl daemon-reload
+}
+
+# block_device <path>: the device node exists. The sandbox cannot create device nodes
+# without root; there a regular file stands in for the disk.
+block_device() {
+  [ -b "$SYSROOT$1" ] || { [ -n "$SYSROOT" ] && [ -f "$SYSROOT$1" ]; }
 }
 
 # Servers keep Raft data on a separate persistent disk that the MIG preserves when it
 # re-creates the instance (stateful disk "data").
 mount_data_disk() {
   local disk=/dev/disk/by-id/google-data
-  retry 30 2 test -b "$disk"
-  if ! blkid "$disk" >/dev/null 2>&1; then
-    mkfs.ext4 -q -m 0 -L hashistack-data "$disk"
+  retry 30 2 block_device "$disk" || fail "the data disk $disk did not appear within a minute (stateful disk 'data' not attached?)"
+  if ! blkid "$SYSROOT$disk" >/dev/null 2>&1; then
+    mkfs.ext4 -q -m 0 -L hashistack-data "$SYSROOT$disk"
   fi
-  mkdir -p /opt/hashistack
-  grep -q 'LABEL=hashistack-data' /etc/fstab || echo 'LABEL=hashistack-data /opt/hashistack ext4 defaults,nofail 0 2' >>/etc/fstab
-  mountpoint -q /opt/hashistack || mount /opt/hashistack
-  mkdir -p /opt/hashistack/consul /opt/hashistack/nomad
-  chown consul:consul /opt/hashistack/consul
+  mkdir -p "$SYSROOT/opt/hashistack"
+  grep -q 'LABEL=hashistack-data' "$SYSROOT/etc/fstab" || echo 'LABEL=hashistack-data /opt/hashistack ext4 defaults,nofail 0 2' >>"$SYSROOT/etc/fstab"
+  mountpoint -q "$SYSROOT/opt/hashistack" || mount "$SYSROOT/opt/hashistack"
+  mkdir -p "$SYSROOT/opt/hashistack/consul" "$SYSROOT/opt/hashistack/nomad"
+  chown consul:consul "$SYSROOT/opt/hashistack/consul"
 }
 
 # Clients: bridge networking for Nomad (CNI plugins in /opt/cni/bin, bridge netfilter).
 prepare_client_host() {
-  mkdir -p /opt/cni/bin /opt/hashistack/consul /opt/hashistack/nomad
-  chown consul:consul /opt/hashistack/consul
+  mkdir -p "$SYSROOT/opt/cni/bin" "$SYSROOT/opt/hashistack/consul" "$SYSROOT/opt/hashistack/nomad"
+  chown consul:consul "$SYSROOT/opt/hashistack/consul"
   local plugin
-  for plugin in /usr/lib/cni/*; do
-    [ -e "$plugin" ] && ln -sf "$plugin" "/opt/cni/bin/$(basename "$plugin")"
+  for plugin in "$SYSROOT"/usr/lib/cni/*; do
+    [ -e "$plugin" ] && ln -sf "$plugin" "$SYSROOT/opt/cni/bin/$(basename "$plugin")"
   done
-  if [ ! -e /opt/cni/bin/consul-cni ] && command -v consul-cni >/dev/null 2>&1; then
-    ln -sf "$(command -v consul-cni)" /opt/cni/bin/consul-cni
+  if [ ! -e "$SYSROOT/opt/cni/bin/consul-cni" ] && command -v consul-cni >/dev/null 2>&1; then
+    ln -sf "$(command -v consul-cni)" "$SYSROOT/opt/cni/bin/consul-cni"
   fi
   modprobe br_netfilter
-  printf 'net.bridge.bridge-nf-call-arptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.bridge.bridge-nf-call-iptables = 1\n' >/etc/sysctl.d/60-nomad-bridge.conf
-  echo br_netfilter >/etc/modules-load.d/nomad-bridge.conf
+  printf 'net.bridge.bridge-nf-call-arptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.bridge.bridge-nf-call-iptables = 1\n' >"$SYSROOT/etc/sysctl.d/60-nomad-bridge.conf"
+  echo br_netfilter >"$SYSROOT/etc/modules-load.d/nomad-bridge.conf"
   sysctl --system >/dev/null
   systemctl enable --now docker
 }
 
 fetch_material() {
   local ip name gossip agent_token nomad_token
-  mkdir -p "$TLS_DIR" /etc/hashistack/secrets
-  chmod 0750 /etc/hashistack/secrets
+  mkdir -p "$SYSROOT$TLS_DIR" "$SYSROOT/etc/hashistack/secrets"
+  chmod 0750 "$SYSROOT/etc/hashistack/secrets"
   put_secret "$SECRET_CA_CERT" "$CA_FILE" 0644 root:root
   put_secret "$SECRET_TLS_CERT" "$CERT_FILE" 0644 root:root
   put_secret "$SECRET_TLS_KEY" "$KEY_FILE" 0640 root:consul
 
-  ip=$(curl -fsS -H 'Metadata-Flavor: Google' http://169.254.169.254/computeMetadata/v1/instance/network-interfaces/0/ip)
+  ip=$(metadata computeMetadata/v1/instance/network-interfaces/0/ip)
   name=$(hostname -s)
   gossip=$(checked_secret "$SECRET_CONSUL_GOSSIP" "$B64_RE")
   agent_token=$(checked_secret "$SECRET_CONSUL_AGENT_TOKEN" "$UUID_RE")
   nomad_token=$(checked_secret "$SECRET_NOMAD_CONSUL_TOKEN" "$UUID_RE")
-
   if [ "$ROLE" = server ]; then
     printf '{"node_name": "%s", "bind_addr": "%s", "advertise_addr": "%s"}\n' "$name" "$ip" "$ip" |
       write_file /etc/consul.d/node.json 0644 root:consul
@@ -211,24 +385,38 @@ fetch_material() {
   fi
 }
 
+# service_up <unit> <changed>: (re)starts an agent; restarts only when its files changed.
+service_up() {
+  local action=start
+  if [ "$2" -eq 1 ]; then action=restart; fi
+  systemctl "$action" "$1" || fail "systemctl $action $1 failed (journalctl -u $1 says why)"
+}
+
 start_services() {
   systemctl enable consul nomad >/dev/null
-  if [ "$CONSUL_CHANGED" -eq 1 ]; then systemctl restart consul; else systemctl start consul; fi
-  if [ "$NOMAD_CHANGED" -eq 1 ]; then systemctl restart nomad; else systemctl start nomad; fi
+  service_up consul "$CONSUL_CHANGED"
+  service_up nomad "$NOMAD_CHANGED"
 }
 
 consul_has_leader() {
-  curl -fsS --cacert "$CA_FILE" "$CONSUL_HTTPS/v1/status/leader" | grep -q ':'
+  curl -fsS --max-time 10 --cacert "$SYSROOT$CA_FILE" "$CONSUL_HTTPS/v1/status/leader" | grep -q ':'
 }
 
 nomad_has_leader() {
-  curl -fsS --cacert "$CA_FILE" "$NOMAD_HTTPS/v1/status/leader" | grep -q ':'
+  curl -fsS --max-time 10 --cacert "$SYSROOT$CA_FILE" "$NOMAD_HTTPS/v1/status/leader" | grep -q ':'
+}
+
+# The local agents' CLI settings: HTTPS verified against our CA, the management token.
+use_local_agents() {
+  export CONSUL_HTTP_ADDR="$CONSUL_HTTPS" CONSUL_CACERT="$SYSROOT$CA_FILE"
+  export CONSUL_HTTP_TOKEN_FILE="$SYSROOT/etc/hashistack/secrets/consul-management-token"
+  export NOMAD_ADDR="$NOMAD_HTTPS" NOMAD_CACERT="$SYSROOT$CA_FILE"
 }
 
 # ensure_token <accessor> <secret-file> <policy> <description>: creates the pre-generated
 # token once; a concurrent create by another server is fine (the read then succeeds).
 ensure_token() {
-  local accessor=$1 file=$2 policy=$3 description=$4
+  local accessor=$1 file=$SYSROOT$2 policy=$3 description=$4
   consul acl token read -accessor-id "$accessor" >/dev/null 2>&1 && return 0
   consul acl token create -accessor "$accessor" -secret "$(cat "$file")" -policy-name "$policy" \
     -description "$description" >/dev/null 2>&1 || consul acl token read -accessor-id "$accessor" >/dev/null
@@ -238,29 +426,35 @@ ensure_policy() {
   local name=$1
   consul acl policy read -name "$name" >/dev/null 2>&1 && return 0
   consul acl policy create -name "$name" -description "hashistack: $name" \
-    -rules "@/etc/hashistack/policies/$name.json" >/dev/null 2>&1 || consul acl policy read -name "$name" >/dev/null
+    -rules "@$SYSROOT/etc/hashistack/policies/$name.json" >/dev/null 2>&1 || consul acl policy read -name "$name" >/dev/null
 }
 
-# Servers: agent tokens in Consul (from the pre-generated secrets), then Nomad's ACL
-# bootstrap with the pre-generated management token. Both are idempotent.
+# acl-bootstrap (servers): Consul's ACLs are bootstrapped by `initial_management` once a
+# leader exists; Nomad's once, with the pre-generated management token ("already done" on
+# every later boot and on the other servers).
 bootstrap_acls() {
-  export CONSUL_HTTP_ADDR="$CONSUL_HTTPS" CONSUL_CACERT="$CA_FILE"
-  export CONSUL_HTTP_TOKEN_FILE=/etc/hashistack/secrets/consul-management-token
-  retry 120 5 consul_has_leader
-  retry 12 5 ensure_policy hashistack-agents
-  retry 12 5 ensure_policy hashistack-nomad-server
-  retry 12 5 ensure_policy hashistack-nomad-client
-  retry 12 5 ensure_token "$ACCESSOR_AGENT" /etc/hashistack/secrets/consul-agent-token hashistack-agents "hashistack agents"
-  retry 12 5 ensure_token "$ACCESSOR_NOMAD_SERVER" /etc/hashistack/secrets/nomad-server-consul-token hashistack-nomad-server "hashistack Nomad servers"
-  retry 12 5 ensure_token "$ACCESSOR_NOMAD_CLIENT" /etc/hashistack/secrets/nomad-client-consul-token hashistack-nomad-client "hashistack Nomad clients"
-
-  export NOMAD_ADDR="$NOMAD_HTTPS" NOMAD_CACERT="$CA_FILE"
-  retry 120 5 nomad_has_leader
+  use_local_agents
+  retry 120 5 consul_has_leader ||
+    fail "Consul at $CONSUL_HTTPS has no leader after 10 minutes: are the other servers up? (journalctl -u consul)"
+  retry 120 5 nomad_has_leader ||
+    fail "Nomad at $NOMAD_HTTPS has no leader after 10 minutes (journalctl -u nomad)"
   local out
-  if ! out=$(nomad acl bootstrap /etc/hashistack/secrets/nomad-management-token 2>&1); then
-    if ! grep -q 'already done' <<<"$out"; then
-      log "nomad acl bootstrap failed: $out"
-      return 1
-    fi
+  if ! out=$(nomad acl bootstrap "$SYSROOT/etc/hashistack/secrets/nomad-management-token" 2>&1); then
+    grep -q 'already done' <<<"$out" || fail "nomad acl bootstrap failed: $out"
   fi
+}
+
+# agent-tokens (servers): the agents' policies and pre-generated tokens, created in Consul.
+create_agent_tokens() {
+  use_local_agents
+  local policy
+  for policy in hashistack-agents hashistack-nomad-server hashistack-nomad-client; do
+    retry 12 5 ensure_policy "$policy" || fail "could not create the Consul ACL policy $policy"
+  done
+  retry 12 5 ensure_token "$ACCESSOR_AGENT" /etc/hashistack/secrets/consul-agent-token hashistack-agents "hashistack agents" ||
+    fail "could not create the Consul agents' token (accessor $ACCESSOR_AGENT)"
+  retry 12 5 ensure_token "$ACCESSOR_NOMAD_SERVER" /etc/hashistack/secrets/nomad-server-consul-token hashistack-nomad-server "hashistack Nomad servers" ||
+    fail "could not create the Nomad servers' Consul token (accessor $ACCESSOR_NOMAD_SERVER)"
+  retry 12 5 ensure_token "$ACCESSOR_NOMAD_CLIENT" /etc/hashistack/secrets/nomad-client-consul-token hashistack-nomad-client "hashistack Nomad clients" ||
+    fail "could not create the Nomad clients' Consul token (accessor $ACCESSOR_NOMAD_CLIENT)"
 }

@@ -9,6 +9,7 @@ import * as https from "https";
 import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
+import { TOOLS, missingTools } from "./tools";
 
 /** PEMs of a CA and a server certificate it signed. */
 export interface TlsFixture {
@@ -17,7 +18,12 @@ export interface TlsFixture {
   keyPem: string;
 }
 
-const openssl = (args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
+const openssl = (args: string[]) => {
+  // A missing openssl is named with how to install it (not a bare ENOENT).
+  const missing = missingTools([TOOLS.openssl]);
+  if (missing) throw new Error(`${missing}: the fake HTTPS servers' test CA is made with it`);
+  return execFileSync("openssl", args, { stdio: "pipe" });
+};
 
 let cached: { good: TlsFixture; otherCaPem: string } | undefined;
 

@@ -1,0 +1,426 @@
+/**
+ * Runs a rendered startup script with bash for real, as a VM would, in a sandbox:
+ * - every file lands under a temporary root (`HASHISTACK_SYSROOT`, the script's test-only
+ *   prefix); the script runs as an unprivileged user (as `nobody` when the tests run as
+ *   root, as in CI), so a write outside the root fails instead of touching the machine;
+ * - PATH holds only the stand-ins of shims.sh and a short list of real, harmless tools
+ *   (coreutils, grep, awk, jq, base64): a command with neither is "not found";
+ * - the metadata server, Secret Manager and the agents' HTTP endpoints are a FakeGce.
+ * A sandbox keeps its state between boots, so a second boot is a reboot of the same VM.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { ROOT } from "../stackConfig";
+import { findTool } from "../tools";
+import { FakeGce, GuestWrite } from "./fakeGce";
+import { BootFixture } from "./fixture";
+
+/** Real tools the script and the shims may run as they are (nothing here changes a VM). */
+const REAL_TOOLS = [
+  "bash",
+  "cat",
+  "cmp",
+  "mktemp",
+  "rm",
+  "mkdir",
+  "chmod",
+  "ln",
+  "basename",
+  "dirname",
+  "grep",
+  "awk",
+  "sed",
+  "head",
+  "tail",
+  "tr",
+  "cut",
+  "sort",
+  "uniq",
+  "wc",
+  "jq",
+  "base64",
+  "env",
+  "touch",
+  "cp",
+  "mv",
+  "ls",
+  "id",
+  "stat",
+  "readlink",
+  "date",
+  "tee",
+  "true",
+  "false",
+  "seq",
+  "sha256sum",
+  "xargs",
+];
+
+/** Names linked to shims.sh (keep in step with its dispatch). */
+export const SHIMS = [
+  "apt-get",
+  "apt-cache",
+  "apt-mark",
+  "dpkg-query",
+  "gpg",
+  "systemctl",
+  "consul",
+  "nomad",
+  "consul-cni",
+  "install",
+  "chown",
+  "hostname",
+  "blkid",
+  "mkfs.ext4",
+  "mount",
+  "mountpoint",
+  "modprobe",
+  "sysctl",
+  "sleep",
+  "curl",
+  "docker",
+  "useradd",
+  "groupadd",
+  "usermod",
+  "iptables",
+  "ip6tables",
+  "iptables-save",
+  "iptables-restore",
+  "netfilter-persistent",
+  "update-ca-certificates",
+];
+
+/** The unprivileged account the script runs as when the tests run as root. */
+const NOBODY = 65534;
+
+/** One recorded call: a shim's name and arguments, or `http` with method and path. */
+export interface Call {
+  cmd: string;
+  args: string[];
+}
+
+/** What one boot produced. */
+export interface BootResult {
+  /** Exit status of the script (null: killed by the timeout). */
+  code: number | null;
+  /** stdout + stderr: what the serial console shows. */
+  log: string;
+  calls: Call[];
+  /** Guest-attribute writes during this boot. */
+  guestWrites: GuestWrite[];
+}
+
+/** One entry of the root file tree. */
+export interface FileEntry {
+  type: "file" | "dir" | "link";
+  mode: number;
+  /** File content, or a link's target. */
+  content?: string;
+}
+
+/** Options of a sandbox. */
+export interface SandboxOptions {
+  fixture: BootFixture;
+  /** Failures the shims inject (e.g. `unit:consul`), see shims.sh `fails`. */
+  fail?: string[];
+  /** The metadata server does not answer (connection refused). */
+  metadataDown?: boolean;
+  /** Guest attributes enabled on the instance (default true). */
+  guestAttributes?: boolean;
+  /** Override secret values or remove their version (undefined). */
+  secrets?: Record<string, string | undefined>;
+  /** Secrets whose grant to this VM's service account is withdrawn. */
+  revoke?: string[];
+}
+
+const HOSTNAME = "sandbox-vm-0001";
+const IP = "10.128.0.7";
+
+/** Package versions the fake repositories publish, newest first; Debian's first. */
+function publishedPackages(): string[] {
+  const doc = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+    config: Record<string, { default?: string }>;
+  };
+  const consul = String(doc.config.consulVersion?.default);
+  const nomad = String(doc.config.nomadVersion?.default);
+  const hc = (pkg: string, versions: string[], ent: boolean) =>
+    versions.map((v) => `${pkg}\t${ent ? `${v}+ent-1` : `${v}-1`}\thashicorp`);
+  return [
+    "ca-certificates\t20230311\tdebian",
+    "curl\t7.88.1-10+deb12u12\tdebian",
+    "gnupg\t2.2.40-1.1\tdebian",
+    "jq\t1.6-2.1\tdebian",
+    "docker.io\t20.10.24+dfsg1-1+deb12u1\tdebian",
+    "containernetworking-plugins\t1.1.1+ds1-3+b5\tdebian",
+    ...hc("consul", [consul, "1.21.5", "1.20.6"], false),
+    ...hc("consul-enterprise", [consul, "1.21.5"], true),
+    ...hc("nomad", [nomad, "1.9.7"], false),
+    ...hc("nomad-enterprise", [nomad, "1.9.7"], true),
+    "consul-cni\t1.7.1-1\thashicorp",
+  ];
+}
+
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** A temporary VM: root file tree, shim state, fake GCE; boots its startup script. */
+export class Sandbox {
+  readonly root: string;
+  readonly state: string;
+  readonly fake: FakeGce;
+  private readonly dirs: Record<"bin" | "tools" | "real" | "tmp" | "home", string>;
+  private metadataUrl = "";
+
+  private constructor(
+    readonly dir: string,
+    readonly opts: SandboxOptions,
+  ) {
+    this.root = path.join(dir, "root");
+    this.state = path.join(dir, "state");
+    this.dirs = {
+      bin: path.join(dir, "bin"),
+      tools: path.join(dir, "tools"),
+      real: path.join(dir, "real"),
+      tmp: path.join(dir, "tmp"),
+      home: path.join(dir, "home"),
+    };
+    const secrets = new Map(opts.fixture.secrets);
+    for (const [k, v] of Object.entries(opts.secrets ?? {}))
+      if (v === undefined) secrets.delete(k);
+      else secrets.set(k, v);
+    const readers = new Map(
+      [...opts.fixture.readers].map(([id, who]) => [
+        id,
+        new Set(
+          [...who].filter((a) => !(opts.revoke ?? []).includes(id) || a !== opts.fixture.account),
+        ),
+      ]),
+    );
+    this.fake = new FakeGce({
+      project: opts.fixture.project,
+      account: opts.fixture.account,
+      secrets,
+      readers,
+      ip: IP,
+      stateDir: this.state,
+      ...(opts.guestAttributes === false ? { guestAttributes: false } : {}),
+    });
+  }
+
+  /** Builds the sandbox and starts its fake GCE. */
+  static async create(opts: SandboxOptions): Promise<Sandbox> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "boot-sandbox-"));
+    const sb = new Sandbox(dir, opts);
+    sb.layout();
+    await sb.fake.start();
+    sb.metadataUrl = opts.metadataDown
+      ? `http://127.0.0.1:${await closedPort()}`
+      : `${sb.fake.url}/metadata`;
+    return sb;
+  }
+
+  /** The VM's service account, IP and host name as the script sees them. */
+  static readonly vm = { hostname: HOSTNAME, ip: IP };
+
+  private layout(): void {
+    const { fixture } = this.opts;
+    for (const d of Object.values(this.dirs)) fs.mkdirSync(d, { recursive: true });
+    const file = (rel: string, content: string) => {
+      const p = path.join(this.root, rel);
+      fs.mkdirSync(path.dirname(p), { recursive: true });
+      fs.writeFileSync(p, content);
+    };
+    // What a fresh Debian 12 image has that the script reads or writes into.
+    file(
+      "etc/os-release",
+      'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_CODENAME=bookworm\n',
+    );
+    file("etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
+    file("etc/group", "root:x:0:\n");
+    file("etc/fstab", "# /etc/fstab: static file system information.\n");
+    for (const d of [
+      "etc/apt/sources.list.d",
+      "etc/systemd/system",
+      "etc/sysctl.d",
+      "etc/modules-load.d",
+      "usr/share/keyrings",
+      "usr/lib/systemd/system",
+    ])
+      fs.mkdirSync(path.join(this.root, d), { recursive: true });
+    // Servers: the blank stateful disk "data" (a regular file stands in for the device).
+    if (fixture.role === "server") file("dev/disk/by-id/google-data", "");
+
+    fs.mkdirSync(path.join(this.state, "apt"), { recursive: true });
+    fs.writeFileSync(path.join(this.state, "apt", "repo"), publishedPackages().join("\n") + "\n");
+    const ca = fixture.secrets.get(fixture.settings.SECRET_CA_CERT ?? "");
+    if (ca === undefined) throw new Error("fixture has no CA secret");
+    fs.writeFileSync(path.join(this.state, "expected-ca.pem"), ca.replace(/\n+$/, "") + "\n");
+    fs.writeFileSync(path.join(this.state, "calls.log"), "");
+    fs.writeFileSync(path.join(this.state, "owners"), "");
+
+    const shim = path.join(this.dirs.bin, ".shims.sh");
+    fs.copyFileSync(path.join(__dirname, "shims.sh"), shim);
+    fs.chmodSync(shim, 0o755);
+    for (const name of SHIMS) fs.symlinkSync(".shims.sh", path.join(this.dirs.bin, name));
+    for (const name of REAL_TOOLS) {
+      const real = findTool(name);
+      if (real) fs.symlinkSync(real, path.join(this.dirs.tools, name));
+    }
+    for (const name of ["curl", "install"]) {
+      const real = findTool(name);
+      if (!real) throw new Error(`${name} is needed by the boot sandbox`);
+      fs.symlinkSync(real, path.join(this.dirs.real, name));
+    }
+    fs.writeFileSync(path.join(this.dir, "startup-script.sh"), fixture.script);
+    if (process.getuid?.() === 0) chownTree(this.dir, NOBODY);
+  }
+
+  /** Runs the startup script once (a boot). */
+  async boot(timeoutMs = 20_000): Promise<BootResult> {
+    const calls = path.join(this.state, "calls.log");
+    fs.writeFileSync(calls, "");
+    const writesBefore = this.fake.guestWrites.length;
+    const bash = findTool("bash") as string;
+    const env = {
+      PATH: `${this.dirs.bin}:${this.dirs.tools}`,
+      HOME: this.dirs.home,
+      TMPDIR: this.dirs.tmp,
+      LANG: "C.UTF-8",
+      HASHISTACK_SYSROOT: this.root,
+      SANDBOX_STATE: this.state,
+      SANDBOX_REAL: this.dirs.real,
+      SANDBOX_FAKE_URL: this.fake.url,
+      SANDBOX_METADATA_URL: this.metadataUrl,
+      SANDBOX_HOSTNAME: HOSTNAME,
+      SANDBOX_FAIL: (this.opts.fail ?? []).join(","),
+    };
+    const asRoot = process.getuid?.() === 0;
+    const child = spawn(
+      bash,
+      // The guest agent runs the script with root's umask 022.
+      ["-c", 'umask 022 && exec "$0" "$1"', bash, path.join(this.dir, "startup-script.sh")],
+      { env, cwd: this.dirs.home, ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}) },
+    );
+    let log = "";
+    child.stdout.on("data", (c: Buffer) => (log += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (log += c.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    clearTimeout(timer);
+    return {
+      code,
+      log,
+      calls: parseCalls(fs.readFileSync(calls, "utf8")),
+      guestWrites: this.fake.guestWrites.slice(writesBefore),
+    };
+  }
+
+  /**
+   * A reboot: processes and mounts are gone; systemd starts the enabled units (those whose
+   * config condition holds) and mounts fstab's entries; /tmp is empty. Disks, files and the
+   * cluster's state (ACLs, on the servers' data disks) stay.
+   */
+  reboot(): void {
+    const units = path.join(this.state, "units");
+    if (fs.existsSync(units)) {
+      for (const f of fs.readdirSync(units))
+        if (f.endsWith(".active")) fs.rmSync(path.join(units, f));
+      for (const f of fs.readdirSync(units)) {
+        const unit = f.replace(/\.enabled$/, "");
+        if (!f.endsWith(".enabled")) continue;
+        const cfg = path.join(this.root, `etc/${unit}.d/${unit}.json`);
+        if (!["consul", "nomad"].includes(unit) || fs.existsSync(cfg))
+          this.touchAsScriptUser(path.join(units, `${unit}.active`));
+      }
+    }
+    const mounts: string[] = [];
+    const fstab = fs.readFileSync(path.join(this.root, "etc/fstab"), "utf8");
+    const disk = path.join(this.root, "dev/disk/by-id/google-data");
+    for (const line of fstab.split("\n")) {
+      const [spec, dir] = line.trim().split(/\s+/);
+      if (spec?.startsWith("LABEL=") && dir && fs.existsSync(disk))
+        if (fs.readFileSync(disk, "utf8").includes(spec)) mounts.push(dir);
+    }
+    fs.writeFileSync(path.join(this.state, "mounts"), mounts.map((m) => `${m}\n`).join(""));
+    fs.rmSync(this.dirs.tmp, { recursive: true, force: true });
+    fs.mkdirSync(this.dirs.tmp);
+    if (process.getuid?.() === 0) chownTree(this.dir, NOBODY);
+  }
+
+  private touchAsScriptUser(p: string): void {
+    fs.writeFileSync(p, "");
+  }
+
+  /** The root file tree: path (as on the VM) -> type, mode, content. */
+  files(): Map<string, FileEntry> {
+    const out = new Map<string, FileEntry>();
+    const walk = (abs: string) => {
+      for (const name of fs.readdirSync(abs).sort()) {
+        const p = path.join(abs, name);
+        const rel = p.slice(this.root.length);
+        const st = fs.lstatSync(p);
+        const mode = st.mode & 0o7777;
+        if (st.isSymbolicLink()) out.set(rel, { type: "link", mode, content: fs.readlinkSync(p) });
+        else if (st.isDirectory()) {
+          out.set(rel, { type: "dir", mode });
+          walk(p);
+        } else out.set(rel, { type: "file", mode, content: fs.readFileSync(p, "utf8") });
+      }
+    };
+    walk(this.root);
+    return out;
+  }
+
+  /** Owner of a path as the shims recorded it (install -o/-g, chown); root:root otherwise. */
+  owners(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const line of fs.readFileSync(path.join(this.state, "owners"), "utf8").split("\n")) {
+      const [p, o] = line.split("\t");
+      if (p && o) out.set(p, o);
+    }
+    return out;
+  }
+
+  /** A file of the shims' state (ACLs, packages), or undefined. */
+  stateFile(rel: string): string | undefined {
+    const p = path.join(this.state, rel);
+    return fs.existsSync(p) ? fs.readFileSync(p, "utf8") : undefined;
+  }
+
+  /** Lists a state directory (e.g. `consul/tokens`). */
+  stateDir(rel: string): string[] {
+    const p = path.join(this.state, rel);
+    return fs.existsSync(p) ? fs.readdirSync(p).sort() : [];
+  }
+
+  async close(): Promise<void> {
+    await this.fake.close();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function chownTree(p: string, id: number): void {
+  fs.lchownSync(p, id, id);
+  if (fs.lstatSync(p).isDirectory())
+    for (const name of fs.readdirSync(p)) chownTree(path.join(p, name), id);
+}
+
+/** calls.log lines: tab-separated name and arguments (newlines escaped as `\n`). */
+export function parseCalls(text: string): Call[] {
+  return text
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => {
+      const [cmd, ...args] = l.split("\t");
+      return { cmd: cmd as string, args: args.map((a) => a.replace(/\\n/g, "\n")) };
+    });
+}
