@@ -22,14 +22,18 @@ log() { echo "hashistack-startup[$ROLE]: $*" >&2; }
 # Google). Best effort: a report that cannot be written (guest attributes disabled, the
 # metadata server down) is logged and never fails the boot. GCE allows about 10 guest-
 # attribute queries a minute per VM: one boot writes at most 9 (running, each step, the
-# outcome), so a step is written once, when it starts.
+# outcome), so a step is written once, when it starts; and above a burst of 3 writes a
+# second GCE may drop writes, so consecutive writes are kept 0.4 s apart.
 BOOT_STEP=start
 BOOT_STATUS_SENT=0
+GUEST_LAST_WRITE=0
 # The first failure's message: explicit ones (fail) in error, the ERR trap's in trace. Files,
 # because a failure inside a command substitution happens in a subshell.
 BOOT_TMP=$(mktemp -d)
 
 guest_attribute() {
+  if [ $((${EPOCHREALTIME//[!0-9]/} - GUEST_LAST_WRITE)) -lt 400000 ]; then sleep 0.4; fi
+  GUEST_LAST_WRITE=${EPOCHREALTIME//[!0-9]/}
   curl -fsS --connect-timeout 2 --max-time 5 -X PUT -H 'Metadata-Flavor: Google' \
     --data-raw "$2" "$METADATA/computeMetadata/v1/instance/guest-attributes/$BOOT_NAMESPACE/$1" >/dev/null 2>&1 ||
     log "could not write guest attribute $BOOT_NAMESPACE/$1 (guest attributes disabled or metadata server down)"
