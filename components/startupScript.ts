@@ -163,6 +163,7 @@ export function renderStartupScript(input: StartupScriptInput): string {
     "# Pipelines end in write_file, which records changes in this shell.",
     "shopt -s lastpipe",
     header,
+    REPORT,
     LIB,
     step("packages"),
     "main_install",
@@ -190,6 +191,9 @@ export function renderStartupScript(input: StartupScriptInput): string {
 function step(s: BootStep): string {
   return `boot_step ${shellQuote(s)}`;
 }
+
+/** Fail-fast handling and boot-progress reporting (components/startup/report.sh), read once. */
+const REPORT = fs.readFileSync(path.join(__dirname, "startup", "report.sh"), "utf8");
 
 /** The static function library (components/startup/lib.sh), read once. */
 const LIB = fs.readFileSync(path.join(__dirname, "startup", "lib.sh"), "utf8");

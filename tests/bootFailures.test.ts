@@ -15,6 +15,8 @@ import { ROOT } from "./harness/stackConfig";
 import { TOOLS, describeWith } from "./harness/tools";
 
 const NEEDS = [TOOLS.bash, TOOLS.curl, TOOLS.jq];
+/** GNU coreutils (`install -D`, `mktemp`) and bash 5 as on the VMs' Debian image. */
+const PLATFORMS = ["linux"] as const;
 const SM = "https://secretmanager.googleapis.com/v1/projects";
 const MD = "http://169.254.169.254/computeMetadata/v1";
 
@@ -70,171 +72,179 @@ function unpublishedConsulVersion(): string {
   return `${major}.${(minor as number) + 1}.0`;
 }
 
-describeWith(NEEDS, "boot failures stop with a clear message and report it", () => {
-  let dc1: Record<"server" | "client", BootFixture>;
-  beforeAll(async () => {
-    dc1 = await programFixtures("dc1");
-  }, 60_000);
+describeWith(
+  NEEDS,
+  "boot failures stop with a clear message and report it",
+  () => {
+    let dc1: Record<"server" | "client", BootFixture>;
+    beforeAll(async () => {
+      dc1 = await programFixtures("dc1");
+    }, 60_000);
 
-  test("a secret without a version: retried for a minute, then named with Secret Manager's answer", async () => {
-    const r = await boot({ fixture: dc1.server, secrets: { "dc1-consul-gossip-key": undefined } });
-    const url = `${SM}/my-gcp-project-dc1/secrets/dc1-consul-gossip-key/versions/latest:access`;
-    expectFailure(
-      r,
-      "server",
-      "secrets",
-      `secret dc1-consul-gossip-key: Secret Manager answered HTTP 404 NOT_FOUND: Secret [projects/my-gcp-project-dc1/secrets/dc1-consul-gossip-key] not found or has no versions. at ${url} (the secret has no version: pulumi up creates it)`,
-    );
-    expect(count(r.run, "sleep 6")).toBe(9);
-    expect(r.files.has("/etc/consul.d/secrets.json")).toBe(false);
-    expect(r.files.has("/etc/consul.d/consul.json")).toBe(false);
-    expect(r.run.calls.some((c) => c.cmd === "systemctl" && c.args[0] !== "daemon-reload")).toBe(
-      false,
-    );
-  });
-
-  test("a secret the VM may not read: 403, with what grants access", async () => {
-    const r = await boot({ fixture: dc1.client, revoke: ["dc1-ca-cert"] });
-    expectFailure(
-      r,
-      "client",
-      "secrets",
-      `secret dc1-ca-cert: Secret Manager answered HTTP 403 PERMISSION_DENIED: Permission 'secretmanager.versions.access' denied for resource 'projects/my-gcp-project-dc1/secrets/dc1-ca-cert/versions/latest' (or it may not exist). at ${SM}/my-gcp-project-dc1/secrets/dc1-ca-cert/versions/latest:access (the VM's service account is not granted roles/secretmanager.secretAccessor on it, or it does not exist: pulumi up creates both)`,
-    );
-  });
-
-  test.each([
-    [
-      "dc1-consul-gossip-key",
-      "not-a-gossip-key",
-      "32 random bytes in base64 (44 characters ending in '='); it holds 16 characters",
-      "/etc/consul.d/secrets.json",
-    ],
-    [
-      "dc1-consul-agent-token",
-      "root",
-      "a UUID (an ACL token's secret ID); it holds 4 characters",
-      "/etc/consul.d/secrets.json",
-    ],
-    [
-      "dc1-server-tls-key",
-      "-----BEGIN CERTIFICATE-----\nnot a key\n-----END CERTIFICATE-----",
-      "a PEM private key; it holds 63 characters",
-      "/etc/hashistack/tls/agent-key.pem",
-    ],
-    [
-      "dc1-ca-cert",
-      "garbage",
-      "a PEM certificate; it holds 7 characters",
-      "/etc/hashistack/tls/ca.pem",
-    ],
-  ])(
-    "a secret of the wrong shape (%s) stops before it is written",
-    async (id, value, shape, file) => {
-      const r = await boot({ fixture: dc1.server, secrets: { [id]: value } });
+    test("a secret without a version: retried for a minute, then named with Secret Manager's answer", async () => {
+      const r = await boot({
+        fixture: dc1.server,
+        secrets: { "dc1-consul-gossip-key": undefined },
+      });
+      const url = `${SM}/my-gcp-project-dc1/secrets/dc1-consul-gossip-key/versions/latest:access`;
       expectFailure(
         r,
         "server",
         "secrets",
-        `secret ${id} does not have the expected shape: ${shape}`,
+        `secret dc1-consul-gossip-key: Secret Manager answered HTTP 404 NOT_FOUND: Secret [projects/my-gcp-project-dc1/secrets/dc1-consul-gossip-key] not found or has no versions. at ${url} (the secret has no version: pulumi up creates it)`,
       );
-      expect(r.files.has(file)).toBe(false);
-      expect(r.run.log).not.toContain(
-        value.split("\n")[0] === "-----BEGIN CERTIFICATE-----" ? "not a key" : value,
+      expect(count(r.run, "sleep 6")).toBe(9);
+      expect(r.files.has("/etc/consul.d/secrets.json")).toBe(false);
+      expect(r.files.has("/etc/consul.d/consul.json")).toBe(false);
+      expect(r.run.calls.some((c) => c.cmd === "systemctl" && c.args[0] !== "daemon-reload")).toBe(
+        false,
       );
-    },
-  );
+    });
 
-  test("a pinned version that is not published: named at once, no install attempted", async () => {
-    const version = unpublishedConsulVersion();
-    const fx = (await programFixtures("dc1", { "hashistack:consulVersion": version })).server;
-    const r = await boot({ fixture: fx });
-    const line = failure(r.run, r.guest).lines[0] ?? "";
-    expect(line).toMatch(
-      new RegExp(
-        `^hashistack-startup\\[server\\]: FAILED at step packages: package consul version ${version.replace(/\./g, "\\.")}-1 is not published in the apt repositories \\(newest: [0-9.]+-1 [0-9.]+-1 [0-9.]+-1\\); check the stack's consulVersion$`,
-      ),
-    );
-    expect(failure(r.run, r.guest)).toMatchObject({ code: 1, status: "failed" });
-    expect(r.guest.get(`${BOOT_REPORT_NAMESPACE}/${BOOT_REPORT_KEYS.error}`)).toBe(
-      line.replace("hashistack-startup[server]: FAILED at step packages: ", "packages: "),
-    );
-    expect(r.run.calls.filter((c) => c.cmd === "apt-get" && c.args.includes("install"))).toEqual(
-      [],
-    );
-    expect(
-      r.run.calls.some((c) => c.cmd === "http" && c.args[1]?.startsWith("/secretmanager/")),
-    ).toBe(false);
-  });
+    test("a secret the VM may not read: 403, with what grants access", async () => {
+      const r = await boot({ fixture: dc1.client, revoke: ["dc1-ca-cert"] });
+      expectFailure(
+        r,
+        "client",
+        "secrets",
+        `secret dc1-ca-cert: Secret Manager answered HTTP 403 PERMISSION_DENIED: Permission 'secretmanager.versions.access' denied for resource 'projects/my-gcp-project-dc1/secrets/dc1-ca-cert/versions/latest' (or it may not exist). at ${SM}/my-gcp-project-dc1/secrets/dc1-ca-cert/versions/latest:access (the VM's service account is not granted roles/secretmanager.secretAccessor on it, or it does not exist: pulumi up creates both)`,
+      );
+    });
 
-  test("a package install that keeps failing: retried, then apt's error with packages and versions", async () => {
-    const r = await boot({ fixture: dc1.server, fail: ["apt-install"] });
-    const specs = dc1.server.settings.PACKAGES as string;
-    expectFailure(
-      r,
-      "server",
-      "packages",
-      `apt-get install ${specs} failed 5 times: E: Failed to fetch https://apt.releases.hashicorp.com/pool/main/c/consul/consul_amd64.deb  503  Service Unavailable [IP: 127.0.0.1 443]`,
+    test.each([
+      [
+        "dc1-consul-gossip-key",
+        "not-a-gossip-key",
+        "32 random bytes in base64 (44 characters ending in '='); it holds 16 characters",
+        "/etc/consul.d/secrets.json",
+      ],
+      [
+        "dc1-consul-agent-token",
+        "root",
+        "a UUID (an ACL token's secret ID); it holds 4 characters",
+        "/etc/consul.d/secrets.json",
+      ],
+      [
+        "dc1-server-tls-key",
+        "-----BEGIN CERTIFICATE-----\nnot a key\n-----END CERTIFICATE-----",
+        "a PEM private key; it holds 63 characters",
+        "/etc/hashistack/tls/agent-key.pem",
+      ],
+      [
+        "dc1-ca-cert",
+        "garbage",
+        "a PEM certificate; it holds 7 characters",
+        "/etc/hashistack/tls/ca.pem",
+      ],
+    ])(
+      "a secret of the wrong shape (%s) stops before it is written",
+      async (id, value, shape, file) => {
+        const r = await boot({ fixture: dc1.server, secrets: { [id]: value } });
+        expectFailure(
+          r,
+          "server",
+          "secrets",
+          `secret ${id} does not have the expected shape: ${shape}`,
+        );
+        expect(r.files.has(file)).toBe(false);
+        expect(r.run.log).not.toContain(
+          value.split("\n")[0] === "-----BEGIN CERTIFICATE-----" ? "not a key" : value,
+        );
+      },
     );
-    expect(count(r.run, "sleep 10")).toBe(4);
-  });
 
-  test("the metadata server not answering: the endpoint named; the report is attempted, never masks it", async () => {
-    const r = await boot({ fixture: dc1.server, metadataDown: true });
-    const f = failure(r.run, r.guest);
-    expect(f.code).toBe(1);
-    expect(f.lines).toHaveLength(1);
-    const prefix = `hashistack-startup[server]: FAILED at step secrets: the metadata server did not answer ${MD}/instance/service-accounts/default/token after 5 attempts: curl: (7) Failed to connect to 127.0.0.1 port`;
-    expect((f.lines[0] as string).startsWith(prefix)).toBe(true);
-    expect(count(r.run, "sleep 2")).toBe(4);
-    // Guest attributes live on the same server: nothing can be stored, but the failure was
-    // sent (and the log says the report could not be written).
-    expect(r.guest.size).toBe(0);
-    const sent = r.run.calls.map(guestPut).filter((p) => p !== undefined);
-    expect(sent.slice(-2).map((p) => p.key)).toEqual([
-      `${BOOT_REPORT_NAMESPACE}/${BOOT_REPORT_KEYS.status}`,
-      `${BOOT_REPORT_NAMESPACE}/${BOOT_REPORT_KEYS.error}`,
-    ]);
-    expect(sent[sent.length - 2]?.value).toBe("failed");
-    expect(sent[sent.length - 1]?.value).toBe(
-      (f.lines[0] as string).replace(/^.*FAILED at step /, ""),
-    );
-    expect(r.run.log).toContain(
-      `could not write guest attribute ${BOOT_REPORT_NAMESPACE}/${BOOT_REPORT_KEYS.error}`,
-    );
-  });
+    test("a pinned version that is not published: named at once, no install attempted", async () => {
+      const version = unpublishedConsulVersion();
+      const fx = (await programFixtures("dc1", { "hashistack:consulVersion": version })).server;
+      const r = await boot({ fixture: fx });
+      const line = failure(r.run, r.guest).lines[0] ?? "";
+      expect(line).toMatch(
+        new RegExp(
+          `^hashistack-startup\\[server\\]: FAILED at step packages: package consul version ${version.replace(/\./g, "\\.")}-1 is not published in the apt repositories \\(newest: [0-9.]+-1 [0-9.]+-1 [0-9.]+-1\\); check the stack's consulVersion$`,
+        ),
+      );
+      expect(failure(r.run, r.guest)).toMatchObject({ code: 1, status: "failed" });
+      expect(r.guest.get(`${BOOT_REPORT_NAMESPACE}/${BOOT_REPORT_KEYS.error}`)).toBe(
+        line.replace("hashistack-startup[server]: FAILED at step packages: ", "packages: "),
+      );
+      expect(r.run.calls.filter((c) => c.cmd === "apt-get" && c.args.includes("install"))).toEqual(
+        [],
+      );
+      expect(
+        r.run.calls.some((c) => c.cmd === "http" && c.args[1]?.startsWith("/secretmanager/")),
+      ).toBe(false);
+    });
 
-  test("an agent that does not start: named with where to look", async () => {
-    const r = await boot({ fixture: dc1.server, fail: ["unit:consul"] });
-    expectFailure(
-      r,
-      "server",
-      "services",
-      "systemctl restart consul failed (journalctl -u consul says why)",
-    );
-    expect(r.run.calls.some((c) => c.cmd === "nomad" || c.cmd === "consul")).toBe(false);
-  });
+    test("a package install that keeps failing: retried, then apt's error with packages and versions", async () => {
+      const r = await boot({ fixture: dc1.server, fail: ["apt-install"] });
+      const specs = dc1.server.settings.PACKAGES as string;
+      expectFailure(
+        r,
+        "server",
+        "packages",
+        `apt-get install ${specs} failed 5 times: E: Failed to fetch https://apt.releases.hashicorp.com/pool/main/c/consul/consul_amd64.deb  503  Service Unavailable [IP: 127.0.0.1 443]`,
+      );
+      expect(count(r.run, "sleep 10")).toBe(4);
+    });
 
-  test("any other failing command: the ERR trap names the line and the command", async () => {
-    const r = await boot({ fixture: dc1.client, fail: ["cmd:modprobe"] });
-    const f = failure(r.run, r.guest);
-    expect(f).toMatchObject({ code: 1, status: "failed" });
-    expect(f.lines).toEqual([
-      expect.stringMatching(
-        /^hashistack-startup\[client\]: FAILED at step packages: line \d+: modprobe br_netfilter exited with status 1$/,
-      ),
-    ]);
-    const lineNo = Number(/line (\d+):/.exec(f.lines[0] as string)?.[1]);
-    expect(dc1.client.script.split("\n")[lineNo - 1]?.trim()).toBe("modprobe br_netfilter");
-    expect(f.error).toBe((f.lines[0] as string).replace(/^.*FAILED at step /, ""));
-  });
+    test("the metadata server not answering: the endpoint named; the report is attempted, never masks it", async () => {
+      const r = await boot({ fixture: dc1.server, metadataDown: true });
+      const f = failure(r.run, r.guest);
+      expect(f.code).toBe(1);
+      expect(f.lines).toHaveLength(1);
+      const prefix = `hashistack-startup[server]: FAILED at step secrets: the metadata server did not answer ${MD}/instance/service-accounts/default/token after 5 attempts: curl: (7) Failed to connect to 127.0.0.1 port`;
+      expect((f.lines[0] as string).startsWith(prefix)).toBe(true);
+      expect(count(r.run, "sleep 2")).toBe(4);
+      // Guest attributes live on the same server: nothing can be stored, but the failure was
+      // sent (and the log says the report could not be written).
+      expect(r.guest.size).toBe(0);
+      const sent = r.run.calls.map(guestPut).filter((p) => p !== undefined);
+      expect(sent.slice(-2).map((p) => p.key)).toEqual([
+        `${BOOT_REPORT_NAMESPACE}/${BOOT_REPORT_KEYS.status}`,
+        `${BOOT_REPORT_NAMESPACE}/${BOOT_REPORT_KEYS.error}`,
+      ]);
+      expect(sent[sent.length - 2]?.value).toBe("failed");
+      expect(sent[sent.length - 1]?.value).toBe(
+        (f.lines[0] as string).replace(/^.*FAILED at step /, ""),
+      );
+      expect(r.run.log).toContain(
+        `could not write guest attribute ${BOOT_REPORT_NAMESPACE}/${BOOT_REPORT_KEYS.error}`,
+      );
+    });
 
-  test("guest attributes disabled on the instance: the boot still succeeds, saying it could not report", async () => {
-    const r = await boot({ fixture: dc1.client, guestAttributes: false });
-    expect(r.run.code).toBe(0);
-    expect(r.guest.size).toBe(0);
-    expect(r.run.log).toContain(
-      `could not write guest attribute ${BOOT_REPORT_NAMESPACE}/${BOOT_REPORT_KEYS.status} (guest attributes disabled or metadata server down)`,
-    );
-  });
-});
+    test("an agent that does not start: named with where to look", async () => {
+      const r = await boot({ fixture: dc1.server, fail: ["unit:consul"] });
+      expectFailure(
+        r,
+        "server",
+        "services",
+        "systemctl restart consul failed (journalctl -u consul says why)",
+      );
+      expect(r.run.calls.some((c) => c.cmd === "nomad" || c.cmd === "consul")).toBe(false);
+    });
+
+    test("any other failing command: the ERR trap names the line and the command", async () => {
+      const r = await boot({ fixture: dc1.client, fail: ["cmd:modprobe"] });
+      const f = failure(r.run, r.guest);
+      expect(f).toMatchObject({ code: 1, status: "failed" });
+      expect(f.lines).toEqual([
+        expect.stringMatching(
+          /^hashistack-startup\[client\]: FAILED at step packages: line \d+: modprobe br_netfilter exited with status 1$/,
+        ),
+      ]);
+      const lineNo = Number(/line (\d+):/.exec(f.lines[0] as string)?.[1]);
+      expect(dc1.client.script.split("\n")[lineNo - 1]?.trim()).toBe("modprobe br_netfilter");
+      expect(f.error).toBe((f.lines[0] as string).replace(/^.*FAILED at step /, ""));
+    });
+
+    test("guest attributes disabled on the instance: the boot still succeeds, saying it could not report", async () => {
+      const r = await boot({ fixture: dc1.client, guestAttributes: false });
+      expect(r.run.code).toBe(0);
+      expect(r.guest.size).toBe(0);
+      expect(r.run.log).toContain(
+        `could not write guest attribute ${BOOT_REPORT_NAMESPACE}/${BOOT_REPORT_KEYS.status} (guest attributes disabled or metadata server down)`,
+      );
+    });
+  },
+  PLATFORMS,
+);

@@ -78,9 +78,21 @@ export function testWith(
   else test.todo(`${name}: ${missingMessage(missing, false)}`);
 }
 
-/** `describe` for a suite whose every test needs the tools (same rules as {@link testWith}). */
-export function describeWith(tools: readonly Tool[], name: string, fn: () => void): void {
-  const missing = missingTools(tools);
+/**
+ * `describe` for a suite whose every test needs the tools (same rules as {@link testWith}),
+ * and optionally a platform (e.g. GNU coreutils on Linux).
+ */
+export function describeWith(
+  tools: readonly Tool[],
+  name: string,
+  fn: () => void,
+  platforms?: readonly NodeJS.Platform[],
+): void {
+  const wrongPlatform =
+    platforms && !platforms.includes(process.platform)
+      ? `runs on ${platforms.join(" or ")} only (this machine: ${process.platform})`
+      : undefined;
+  const missing = wrongPlatform ?? missingTools(tools);
   if (!missing) describe(name, fn);
   else if (inCi())
     describe(name, () => {

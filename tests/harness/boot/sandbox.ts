@@ -13,86 +13,10 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import * as yaml from "js-yaml";
-import { ROOT } from "../stackConfig";
 import { findTool } from "../tools";
 import { FakeGce, GuestWrite } from "./fakeGce";
 import { BootFixture } from "./fixture";
-
-/** Real tools the script and the shims may run as they are (nothing here changes a VM). */
-const REAL_TOOLS = [
-  "bash",
-  "cat",
-  "cmp",
-  "mktemp",
-  "rm",
-  "mkdir",
-  "chmod",
-  "ln",
-  "basename",
-  "dirname",
-  "grep",
-  "awk",
-  "sed",
-  "head",
-  "tail",
-  "tr",
-  "cut",
-  "sort",
-  "uniq",
-  "wc",
-  "jq",
-  "base64",
-  "env",
-  "touch",
-  "cp",
-  "mv",
-  "ls",
-  "id",
-  "stat",
-  "readlink",
-  "date",
-  "tee",
-  "true",
-  "false",
-  "seq",
-  "sha256sum",
-  "xargs",
-];
-
-/** Names linked to shims.sh (keep in step with its dispatch). */
-export const SHIMS = [
-  "apt-get",
-  "apt-cache",
-  "apt-mark",
-  "dpkg-query",
-  "gpg",
-  "systemctl",
-  "consul",
-  "nomad",
-  "consul-cni",
-  "install",
-  "chown",
-  "hostname",
-  "blkid",
-  "mkfs.ext4",
-  "mount",
-  "mountpoint",
-  "modprobe",
-  "sysctl",
-  "sleep",
-  "curl",
-  "docker",
-  "useradd",
-  "groupadd",
-  "usermod",
-  "iptables",
-  "ip6tables",
-  "iptables-save",
-  "iptables-restore",
-  "netfilter-persistent",
-  "update-ca-certificates",
-];
+import { REAL_TOOLS, SHIMS, baseImage, publishedPackages } from "./image";
 
 /** The unprivileged account the script runs as when the tests run as root. */
 const NOBODY = 65534;
@@ -139,30 +63,6 @@ export interface SandboxOptions {
 
 const HOSTNAME = "sandbox-vm-0001";
 const IP = "10.128.0.7";
-
-/** Package versions the fake repositories publish, newest first; Debian's first. */
-function publishedPackages(): string[] {
-  const doc = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
-    config: Record<string, { default?: string }>;
-  };
-  const consul = String(doc.config.consulVersion?.default);
-  const nomad = String(doc.config.nomadVersion?.default);
-  const hc = (pkg: string, versions: string[], ent: boolean) =>
-    versions.map((v) => `${pkg}\t${ent ? `${v}+ent-1` : `${v}-1`}\thashicorp`);
-  return [
-    "ca-certificates\t20230311\tdebian",
-    "curl\t7.88.1-10+deb12u12\tdebian",
-    "gnupg\t2.2.40-1.1\tdebian",
-    "jq\t1.6-2.1\tdebian",
-    "docker.io\t20.10.24+dfsg1-1+deb12u1\tdebian",
-    "containernetworking-plugins\t1.1.1+ds1-3+b5\tdebian",
-    ...hc("consul", [consul, "1.21.5", "1.20.6"], false),
-    ...hc("consul-enterprise", [consul, "1.21.5"], true),
-    ...hc("nomad", [nomad, "1.9.7"], false),
-    ...hc("nomad-enterprise", [nomad, "1.9.7"], true),
-    "consul-cni\t1.7.1-1\thashicorp",
-  ];
-}
 
 async function closedPort(): Promise<number> {
   const srv = net.createServer();
@@ -234,30 +134,11 @@ export class Sandbox {
   private layout(): void {
     const { fixture } = this.opts;
     for (const d of Object.values(this.dirs)) fs.mkdirSync(d, { recursive: true });
-    const file = (rel: string, content: string) => {
+    for (const [rel, content] of Object.entries(baseImage(fixture.role))) {
       const p = path.join(this.root, rel);
-      fs.mkdirSync(path.dirname(p), { recursive: true });
-      fs.writeFileSync(p, content);
-    };
-    // What a fresh Debian 12 image has that the script reads or writes into.
-    file(
-      "etc/os-release",
-      'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_CODENAME=bookworm\n',
-    );
-    file("etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
-    file("etc/group", "root:x:0:\n");
-    file("etc/fstab", "# /etc/fstab: static file system information.\n");
-    for (const d of [
-      "etc/apt/sources.list.d",
-      "etc/systemd/system",
-      "etc/sysctl.d",
-      "etc/modules-load.d",
-      "usr/share/keyrings",
-      "usr/lib/systemd/system",
-    ])
-      fs.mkdirSync(path.join(this.root, d), { recursive: true });
-    // Servers: the blank stateful disk "data" (a regular file stands in for the device).
-    if (fixture.role === "server") file("dev/disk/by-id/google-data", "");
+      fs.mkdirSync(content === null ? p : path.dirname(p), { recursive: true });
+      if (content !== null) fs.writeFileSync(p, content);
+    }
 
     fs.mkdirSync(path.join(this.state, "apt"), { recursive: true });
     fs.writeFileSync(path.join(this.state, "apt", "repo"), publishedPackages().join("\n") + "\n");

@@ -271,6 +271,14 @@ consul_shim() {
       cp "${rules#@}" "$S/consul/policies/$name.json"
       echo "Name: $name"
       ;;
+    "policy update")
+      name=$(flag name "$@")
+      rules=$(flag rules "$@")
+      [ -f "$S/consul/policies/$name.json" ] || die 1 "Failed to update policy: Unexpected response code: 404 (Requested policy does not exist: ACL not found)"
+      [[ $rules == @* ]] && rel "${rules#@}" >/dev/null && jq -e . "${rules#@}" >/dev/null 2>&1 ||
+        die 1 "Failed to update policy: Unexpected response code: 400 (Failed to parse ACL rules)"
+      cp "${rules#@}" "$S/consul/policies/$name.json"
+      ;;
     "token read")
       accessor=$(flag accessor-id "$@")
       [ -f "$S/consul/tokens/$accessor" ] || die 1 "Error reading token \"$accessor\": Unexpected response code: 403 (ACL not found)"
@@ -465,6 +473,7 @@ case $cmd in
   install) install_shim "$@" ;;
   chown) chown_shim "$@" ;;
   hostname) printf '%s\n' "$SANDBOX_HOSTNAME" ;;
+  dpkg) [ "${1:-}" = --print-architecture ] && echo amd64 ;;
   blkid) blkid_shim "$@" ;;
   mkfs.ext4) mkfs_shim "$@" ;;
   mount) mount_shim "$@" ;;
