@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { BOOT_REPORT_KEYS, BOOT_REPORT_NAMESPACE, BootStep } from "../components/bootReport";
+import { describeVm, parseBootReport } from "../components/bootProgress";
 import { guestLines, guestPut } from "./harness/boot/checks";
 import { BootFixture, programFixtures } from "./harness/boot/fixture";
 import { BootResult, Sandbox, SandboxOptions } from "./harness/boot/sandbox";
@@ -94,6 +95,16 @@ describeWith(
         `secret dc1-consul-gossip-key: Secret Manager answered HTTP 404 NOT_FOUND: Secret [projects/my-gcp-project-dc1/secrets/dc1-consul-gossip-key] not found or has no versions. at ${url} (the secret has no version: pulumi up creates it)`,
       );
       expect(count(r.run, "sleep 6")).toBe(9);
+      // What the readiness gate makes of these attributes (its reader, components/bootProgress.ts).
+      const items = [...r.guest].map(([k, value]) => {
+        const [namespace = "", key = ""] = k.split("/");
+        return { namespace, key, value };
+      });
+      expect(
+        describeVm({ group: "dc1-servers", name: "vm", zone: "z", ...parseBootReport(items) }),
+      ).toBe(
+        `vm (z): failed at step secrets: ${r.guest.get(`${BOOT_REPORT_NAMESPACE}/${BOOT_REPORT_KEYS.error}`)}`,
+      );
       expect(r.files.has("/etc/consul.d/secrets.json")).toBe(false);
       expect(r.files.has("/etc/consul.d/consul.json")).toBe(false);
       expect(r.run.calls.some((c) => c.cmd === "systemctl" && c.args[0] !== "daemon-reload")).toBe(
