@@ -188,12 +188,13 @@ describeWith(
 
     test("a package install that keeps failing: retried, then apt's error with packages and versions", async () => {
       const r = await boot({ fixture: dc1.server, fail: ["apt-install"] });
-      const specs = dc1.server.settings.PACKAGES as string;
+      // The script adds jq (it parses Secret Manager's answers) to the configured packages.
+      const specs = `${dc1.server.settings.PACKAGES as string} jq`;
       expectFailure(
         r,
         "server",
         "packages",
-        `apt-get install ${specs} failed 5 times: E: Failed to fetch https://apt.releases.hashicorp.com/pool/main/c/consul/consul_amd64.deb  503  Service Unavailable [IP: 127.0.0.1 443]`,
+        `installing ${specs} failed 5 times: E: Failed to fetch https://apt.releases.hashicorp.com/pool/main/c/consul/consul_amd64.deb  503  Service Unavailable [IP: 127.0.0.1 443]`,
       );
       expect(count(r.run, "sleep 10")).toBe(4);
     });

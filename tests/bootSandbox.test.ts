@@ -124,7 +124,7 @@ describeWith(
         expect(afterFirst.has("/etc/consul.d/consul.hcl")).toBe(false);
         expect(afterFirst.has("/etc/nomad.d/nomad.hcl")).toBe(false);
         expect(afterFirst.get("/etc/apt/sources.list.d/hashicorp.list")?.content).toBe(
-          "deb [signed-by=/usr/share/keyrings/hashicorp-archive-keyring.gpg] https://apt.releases.hashicorp.com bookworm main\n",
+          "deb [signed-by=/usr/share/keyrings/hashicorp-archive-keyring.asc] https://apt.releases.hashicorp.com bookworm main\n",
         );
         expect(ownersAfterFirst.get("/opt/hashistack/consul")).toBe("consul:consul");
         if (role === "server") {
@@ -307,7 +307,8 @@ describeWith(
           "consul-enterprise",
           "nomad-enterprise",
         ]);
-        expect(sb.stateFile("dpkg")).toBe(specs.map((s) => s.replace("=", "\t") + "\n").join(""));
+        const installed = (sb.stateFile("dpkg") ?? "").split("\n");
+        for (const spec of specs) expect(installed).toContain(spec.replace("=", "\t"));
         const files = sb.files();
         const owners = sb.owners();
         expect(files.get("/etc/consul.d/license.hclic")).toMatchObject({

@@ -1,8 +1,9 @@
 /**
  * The package-install function of the startup scripts (components/startup/lib.sh
  * main_install), run by bash with apt, dpkg, curl and systemd replaced by recording fakes and
- * every absolute path moved into a temporary directory: what it asks apt for on a fresh image,
- * and that a reboot with everything installed asks for nothing.
+ * every absolute path moved into a temporary directory (the library's test-only
+ * HASHISTACK_SYSROOT prefix): what it asks apt for on a fresh image, and that a reboot with
+ * everything installed asks for nothing. The whole boot runs in tests/bootSandbox.test.ts.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -11,7 +12,10 @@ import * as path from "path";
 import { functionBody } from "../scripts/bootEstimate";
 import { ROOT } from "./harness/program";
 
-const LIB = fs.readFileSync(path.join(ROOT, "components", "startup", "lib.sh"), "utf8");
+// report.sh first: lib.sh's functions report failures through it (fail, log).
+const LIB = ["report.sh", "lib.sh"]
+  .map((f) => fs.readFileSync(path.join(ROOT, "components", "startup", f), "utf8"))
+  .join("\n");
 
 /** Fakes of the system commands the function calls; they log to $SANDBOX/calls. */
 const FAKES = fs.readFileSync(path.join(__dirname, "harness", "installFakes.sh"), "utf8");
@@ -22,15 +26,15 @@ function sandbox(opts: { caRoots: boolean }) {
     fs.mkdirSync(path.join(dir, d), { recursive: true });
   fs.writeFileSync(path.join(dir, "etc/os-release"), "VERSION_CODENAME=bookworm\n");
   if (opts.caRoots) fs.writeFileSync(path.join(dir, "etc/ssl/certs/ca-certificates.crt"), "x\n");
-  // Every absolute path of the library moves under the sandbox.
-  const lib = LIB.replace(/(["'\s=>(])\/(etc|usr\/share)\//g, "$1$SANDBOX/$2/");
-  return { dir, lib };
+  // Every absolute path the library touches is prefixed with $SYSROOT (HASHISTACK_SYSROOT).
+  return { dir, lib: LIB };
 }
 
 function runInstall(dir: string, lib: string, packages: string) {
   const script = [
     "set -euo pipefail",
     `SANDBOX=${JSON.stringify(dir)}`,
+    `HASHISTACK_SYSROOT=${JSON.stringify(dir)}`,
     "ROLE=client",
     `PACKAGES=${JSON.stringify(packages)}`,
     lib,
@@ -54,7 +58,9 @@ describe("main_install on a fresh Debian 12 image (fakes for apt, dpkg, curl, sy
     for (const fn of ["main_install", "install_fetch_tools"]) {
       const body = functionBody(lib, fn);
       expect(body.length).toBeGreaterThan(50);
-      expect(body).not.toMatch(/[\s"'=>(]\/(etc|usr|var|opt)\//);
+      // Paths used are "$SYSROOT/..."; after `=` only a VM path as a value (the keyring,
+      // prefixed where it is used) or file content.
+      expect(body).not.toMatch(/[\s"'>(]\/(etc|usr|var|opt)\//);
     }
   });
 
@@ -68,8 +74,12 @@ describe("main_install on a fresh Debian 12 image (fakes for apt, dpkg, curl, sy
     expect(calls).toContain(
       `curl -fsSL -o ${dir}/usr/share/keyrings/hashicorp-archive-keyring.asc.tmp https://apt.releases.hashicorp.com/gpg`,
     );
+    // The file names the key by its path on the VM.
     expect(fs.readFileSync(path.join(dir, "etc/apt/sources.list.d/hashicorp.list"), "utf8")).toBe(
-      `deb [signed-by=${dir}/usr/share/keyrings/hashicorp-archive-keyring.asc] https://apt.releases.hashicorp.com bookworm main\n`,
+      "deb [signed-by=/usr/share/keyrings/hashicorp-archive-keyring.asc] https://apt.releases.hashicorp.com bookworm main\n",
+    );
+    expect(fs.existsSync(path.join(dir, "usr/share/keyrings/hashicorp-archive-keyring.asc"))).toBe(
+      true,
     );
     expect(calls).toContain("apt-mark hold consul consul-enterprise nomad nomad-enterprise");
   });

@@ -25,6 +25,29 @@ retry() {
   done
 }
 
+# retry_logged <attempts> <delay-seconds> <command...>: retry, keeping each attempt's output
+# (in the log, and the last one in $BOOT_TMP/last-output for the failure message).
+retry_logged() {
+  local attempts=$1 delay=$2 n=1
+  shift 2
+  until "$@" >"$BOOT_TMP/last-output" 2>&1; do
+    cat "$BOOT_TMP/last-output" >&2
+    if [ "$n" -ge "$attempts" ]; then
+      log "giving up after $n attempts: $*"
+      return 1
+    fi
+    n=$((n + 1))
+    sleep "$delay"
+  done
+}
+
+# apt_errors: apt's error lines (E:) of the last retry_logged attempt, on one line.
+apt_errors() {
+  local errors
+  errors=$(grep '^E:' "$BOOT_TMP/last-output" | head -n 3 | tr '\n' ' ' || true)
+  printf '%s' "${errors% }"
+}
+
 # write_file <path> <mode> <owner:group>: content from stdin; only replaces a changed file
 # and records which agent must restart.
 write_file() {
@@ -160,21 +183,6 @@ require_published() {
   done
 }
 
-# apt_install <spec...>: one transaction, no Recommends, bounded retries; then the boot stops
-# quoting apt's own errors.
-apt_install() {
-  local n out="" errors
-  for n in 1 2 3 4 5; do
-    if out=$(apt-get install -y -qq --no-install-recommends --allow-downgrades "$@" 2>&1); then
-      return 0
-    fi
-    printf '%s\n' "$out" >&2
-    if [ "$n" -lt 5 ]; then sleep 10; fi
-  done
-  errors=$(grep '^E:' <<<"$out" | head -n 3 | tr '\n' ' ' || true)
-  fail "apt-get install $* failed 5 times: ${errors% }"
-}
-
 # Images without curl or CA roots (Debian 12 on GCE ships both): fetch them from Debian first,
 # so the HashiCorp key can be downloaded.
 install_fetch_tools() {
@@ -215,7 +223,8 @@ main_install() {
     retry 5 10 apt-get update -qq || fail "apt-get update failed (is there egress through Cloud NAT?)"
     # A pinned version that is not published fails here, at once, naming it.
     require_published "${want[@]}"
-    apt_install "${want[@]}"
+    retry_logged 5 10 apt-get install -y -qq --no-install-recommends --allow-downgrades "${want[@]}" ||
+      fail "installing ${want[*]} failed 5 times: $(apt_errors)"
   fi
   # Versions come from config only: unattended upgrades must not move them.
   apt-mark hold consul consul-enterprise nomad nomad-enterprise >/dev/null 2>&1 || true

@@ -32,6 +32,8 @@ export function baseImage(role: "server" | "client"): Record<string, string | nu
     "etc/passwd": "root:x:0:0:root:/root:/bin/bash\n",
     "etc/group": "root:x:0:\n",
     "etc/fstab": "# /etc/fstab: static file system information.\n",
+    "etc/ssl/certs/ca-certificates.crt":
+      "-----BEGIN CERTIFICATE-----\nroots\n-----END CERTIFICATE-----\n",
     "etc/apt/sources.list.d": null,
     "etc/systemd/system": null,
     "etc/sysctl.d": null,
@@ -60,6 +62,7 @@ export function publishedPackages(): string[] {
     "curl\t7.88.1-10+deb12u12\tdebian",
     "gnupg\t2.2.40-1.1\tdebian",
     "jq\t1.6-2.1\tdebian",
+    "apparmor\t3.0.8-3\tdebian",
     "docker.io\t20.10.24+dfsg1-1+deb12u1\tdebian",
     "containernetworking-plugins\t1.1.1+ds1-3+b5\tdebian",
     ...hc("consul", [consul, "1.21.5", "1.20.6"], false),
