@@ -235,6 +235,30 @@ describeWith(
       expect(r.run.calls.some((c) => c.cmd === "nomad" || c.cmd === "consul")).toBe(false);
     });
 
+    test('"No cluster leader" from nomad acl bootstrap right after the election: retried, the boot succeeds', async () => {
+      const r = await boot({ fixture: dc1.server, fail: ["nomad-no-leader"] });
+      expect(r.run.code).toBe(0);
+      expect(count(r.run, "sleep 5")).toBeGreaterThanOrEqual(1);
+      expect(
+        r.run.calls.filter((c) => c.cmd === "nomad" && c.args[1] === "bootstrap"),
+      ).toHaveLength(2);
+      expect(r.guest.get(`${BOOT_REPORT_NAMESPACE}/${BOOT_REPORT_KEYS.status}`)).toBe("ready");
+    });
+
+    test("nomad acl bootstrap that keeps failing: 12 attempts, then Nomad's answer", async () => {
+      const r = await boot({ fixture: dc1.server, fail: ["nomad-no-leader-always"] });
+      expectFailure(
+        r,
+        "server",
+        "acl-bootstrap",
+        "nomad acl bootstrap failed 12 times in a minute: Error bootstrapping: Unexpected response code: 500 (No cluster leader)",
+      );
+      expect(
+        r.run.calls.filter((c) => c.cmd === "nomad" && c.args[1] === "bootstrap"),
+      ).toHaveLength(12);
+      expect(r.run.calls.some((c) => c.cmd === "consul" && c.args[2] === "create")).toBe(false);
+    });
+
     test("any other failing command: the ERR trap names the line and the command", async () => {
       const r = await boot({ fixture: dc1.client, fail: ["cmd:modprobe"] });
       const f = failure(r.run, r.guest);

@@ -381,10 +381,24 @@ bootstrap_acls() {
     fail "Consul at $CONSUL_HTTPS has no leader after 10 minutes: are the other servers up? (journalctl -u consul)"
   retry 120 5 nomad_has_leader ||
     fail "Nomad at $NOMAD_HTTPS has no leader after 10 minutes (journalctl -u nomad)"
+  # Right after an election the new leader may not be established yet: the bootstrap then
+  # answers "No cluster leader" (a 500) although status/leader named one. Retried.
+  retry 12 5 nomad_acl_bootstrap ||
+    fail "nomad acl bootstrap failed 12 times in a minute: $(cat "$BOOT_TMP/nomad-bootstrap" 2>/dev/null)"
+}
+
+# nomad_acl_bootstrap: one attempt with the pre-generated management token. "ACL bootstrap
+# already done" (every later boot, the other servers) is success; any other answer is kept
+# in $BOOT_TMP/nomad-bootstrap for the failure message.
+nomad_acl_bootstrap() {
   local out
-  if ! out=$(nomad acl bootstrap "$SYSROOT/etc/hashistack/secrets/nomad-management-token" 2>&1); then
-    grep -q 'already done' <<<"$out" || fail "nomad acl bootstrap failed: $out"
+  if out=$(nomad acl bootstrap "$SYSROOT/etc/hashistack/secrets/nomad-management-token" 2>&1); then
+    return 0
   fi
+  grep -q 'already done' <<<"$out" && return 0
+  printf '%s' "$out" >"$BOOT_TMP/nomad-bootstrap"
+  log "nomad acl bootstrap: $out"
+  return 1
 }
 
 # agent-tokens (servers): the agents' policies and pre-generated tokens, created in Consul.

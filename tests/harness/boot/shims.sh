@@ -305,6 +305,12 @@ nomad_shim() {
   token=$(cat "$file" 2>/dev/null) || die 1 "Error reading provided token: open $file: no such file or directory"
   [[ $token =~ $UUID ]] || die 1 "Error bootstrapping: Unexpected response code: 400 (invalid acl token)"
   mkdir -p "$S/nomad"
+  # A leader just elected but not yet established answers 500 "No cluster leader"
+  # (structs.ErrNoLeader): SANDBOX_FAIL=nomad-no-leader once, nomad-no-leader-always always.
+  if fails nomad-no-leader-always || { fails nomad-no-leader && [ ! -f "$S/nomad/no-leader-said" ]; }; then
+    touch "$S/nomad/no-leader-said"
+    die 1 "Error bootstrapping: Unexpected response code: 500 (No cluster leader)"
+  fi
   [ ! -f "$S/nomad/bootstrap" ] || die 1 "Error bootstrapping: Unexpected response code: 400 (ACL bootstrap already done (reset index: 7))"
   printf '%s' "$token" >"$S/nomad/bootstrap"
   printf 'Accessor ID  = 00000000-0000-4000-8000-000000000001\nSecret ID    = %s\nType         = management\n' "$token"
