@@ -25,6 +25,9 @@ export type BootStatus = "running" | "ready" | "failed";
 /** Boot steps in the order a startup script runs them (both roles; servers have more). */
 export const BOOT_STEPS = [
   "packages",
+  // Host preparation after the packages: the servers' data disk, the clients' kernel
+  // modules, sysctls, CNI and iptables for Nomad's bridge networking.
+  "host",
   "secrets",
   "configs",
   "services",

@@ -167,6 +167,7 @@ export function renderStartupScript(input: StartupScriptInput): string {
     LIB,
     step("packages"),
     "main_install",
+    step("host"),
     server ? "mount_data_disk" : "prepare_client_host",
     step("secrets"),
     "fetch_material",

@@ -265,7 +265,7 @@ describeWith(
       expect(f).toMatchObject({ code: 1, status: "failed" });
       expect(f.lines).toEqual([
         expect.stringMatching(
-          /^hashistack-startup\[client\]: FAILED at step packages: line \d+: modprobe br_netfilter exited with status 1$/,
+          /^hashistack-startup\[client\]: FAILED at step host: line \d+: modprobe br_netfilter exited with status 1$/,
         ),
       ]);
       const lineNo = Number(/line (\d+):/.exec(f.lines[0] as string)?.[1]);

@@ -200,15 +200,23 @@ describeWith(
           expect(readableBy("nobody", ["nogroup"], f, afterFirst, ownersAfterFirst)).toBe(false);
       });
 
-      test("calls run in the order secrets, configs, services, ACL bootstrap, agent tokens", () => {
+      test("calls run in the order packages, host, secrets, configs, services, ACL bootstrap, agent tokens", () => {
         const marked = callsBySteps(first, sb.root);
         for (const m of marked)
           expect({ call: m.call, step: m.step }).toEqual({ call: m.call, step: m.in });
         const order = [...new Set(marked.map((m) => m.in))];
         expect(order).toEqual(
           role === "server"
-            ? ["packages", "secrets", "configs", "services", "acl-bootstrap", "agent-tokens"]
-            : ["packages", "secrets", "configs", "services"],
+            ? [
+                "packages",
+                "host",
+                "secrets",
+                "configs",
+                "services",
+                "acl-bootstrap",
+                "agent-tokens",
+              ]
+            : ["packages", "host", "secrets", "configs", "services"],
         );
       });
 

@@ -15,8 +15,9 @@ log() { echo "hashistack-startup[$ROLE]: $*" >&2; }
 # Written with PUT .../instance/guest-attributes/<namespace>/<key> (Metadata-Flavor:
 # Google). Best effort: a report that cannot be written (guest attributes disabled, the
 # metadata server down) is logged and never fails the boot. GCE allows about 10 guest-
-# attribute queries a minute per VM: one boot writes at most 9 (running, each step, the
-# outcome), so a step is written once, when it starts; and above a burst of 3 writes a
+# attribute queries a minute per VM: one boot writes at most 10 (running, each of the 8
+# steps or the steps up to a failure, then ready or failed + boot-error), so a step is
+# written once, when it starts; and above a burst of 3 writes a
 # second GCE may drop writes, so consecutive writes are kept 0.4 s apart.
 # boot-error means something only with boot-status=failed: a later boot (a reboot) writes
 # boot-status=running again and leaves an old boot-error in place.

@@ -10,7 +10,7 @@ import { BootResult, Call, FileEntry } from "./sandbox";
 export function stepOfCall(c: Call, root: string): BootStep | undefined {
   const a = c.args;
   if (c.cmd === "apt-get" && a.includes("install")) return "packages";
-  if (c.cmd === "mkfs.ext4") return "packages";
+  if (c.cmd === "mkfs.ext4" || c.cmd === "modprobe") return "host";
   if (c.cmd === "http" && a[1]?.startsWith("/secretmanager/")) return "secrets";
   if (c.cmd === "install") {
     const dest = (a[a.length - 1] ?? "").slice(root.length);
@@ -69,8 +69,17 @@ export function guestLines(run: BootResult): string[] {
 export function successfulReport(role: "server" | "client"): string[] {
   const steps: BootStep[] =
     role === "server"
-      ? ["packages", "secrets", "configs", "services", "acl-bootstrap", "agent-tokens", "done"]
-      : ["packages", "secrets", "configs", "services", "done"];
+      ? [
+          "packages",
+          "host",
+          "secrets",
+          "configs",
+          "services",
+          "acl-bootstrap",
+          "agent-tokens",
+          "done",
+        ]
+      : ["packages", "host", "secrets", "configs", "services", "done"];
   return [
     `${BOOT_REPORT_KEYS.status}=running`,
     ...steps.map((s) => `${BOOT_REPORT_KEYS.step}=${s}`),
