@@ -56,9 +56,17 @@ fail() {
 }
 
 # Any other failing command: the first one is reported with its line and exit status (as
-# written in the script, without the sandbox prefix).
+# written in the script, without the sandbox prefix). In a pipeline $BASH_COMMAND is its
+# last command while pipefail took the status of the last one that failed: then the message
+# says "pipeline ending in <cmd>" with every command's status (PIPESTATUS, in order).
 on_error() {
-  [ -s "$BOOT_TMP/trace" ] || printf 'line %s: %s exited with status %s' "$2" "${3//\$SYSROOT/}" "$1" >"$BOOT_TMP/trace"
+  [ -s "$BOOT_TMP/trace" ] && return 0
+  local statuses=${4:-} command=${3//\$SYSROOT/}
+  if [ "${statuses// /}" != "$statuses" ]; then
+    printf 'line %s: pipeline ending in %s failed with status %s (statuses in order: %s)' "$2" "$command" "$1" "$statuses" >"$BOOT_TMP/trace"
+  else
+    printf 'line %s: %s exited with status %s' "$2" "$command" "$1" >"$BOOT_TMP/trace"
+  fi
 }
 
 # On a failed exit: one log line and the guest attributes `failed` + "<step>: <message>".
@@ -75,6 +83,6 @@ on_exit() {
   fi
   rm -rf "$BOOT_TMP"
 }
-trap 'on_error $? $LINENO "$BASH_COMMAND"' ERR
+trap 'on_error $? $LINENO "$BASH_COMMAND" "${PIPESTATUS[*]}"' ERR
 trap on_exit EXIT
 
