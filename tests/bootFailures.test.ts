@@ -235,6 +235,25 @@ describeWith(
       expect(r.run.calls.some((c) => c.cmd === "nomad" || c.cmd === "consul")).toBe(false);
     });
 
+    test.each([
+      [
+        "consul" as const,
+        "Consul at https://127.0.0.1:8501 has no leader after 120 attempts (10 to 30 minutes): are the other servers up? (journalctl -u consul)",
+      ],
+      [
+        "nomad" as const,
+        "Nomad at https://127.0.0.1:4646 has no leader after 120 attempts (10 to 30 minutes) (journalctl -u nomad)",
+      ],
+    ])(
+      "%s never electing a leader: 120 attempts, and the message says how long that is",
+      async (agent, message) => {
+        const r = await boot({ fixture: dc1.server, noLeader: [agent] });
+        expectFailure(r, "server", "acl-bootstrap", message);
+        expect(count(r.run, "sleep 5")).toBe(119);
+        expect(r.run.calls.some((c) => c.cmd === "nomad")).toBe(false);
+      },
+    );
+
     test('"No cluster leader" from nomad acl bootstrap right after the election: retried, the boot succeeds', async () => {
       const r = await boot({ fixture: dc1.server, fail: ["nomad-no-leader"] });
       expect(r.run.code).toBe(0);

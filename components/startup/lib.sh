@@ -377,10 +377,12 @@ ensure_policy() {
 # every later boot and on the other servers).
 bootstrap_acls() {
   use_local_agents
+  # 120 attempts 5 s apart, each curl up to 10 s: 10 to 30 minutes, depending on how
+  # the agent answers (at once, or not until curl's --max-time).
   retry 120 5 consul_has_leader ||
-    fail "Consul at $CONSUL_HTTPS has no leader after 10 minutes: are the other servers up? (journalctl -u consul)"
+    fail "Consul at $CONSUL_HTTPS has no leader after 120 attempts (10 to 30 minutes): are the other servers up? (journalctl -u consul)"
   retry 120 5 nomad_has_leader ||
-    fail "Nomad at $NOMAD_HTTPS has no leader after 10 minutes (journalctl -u nomad)"
+    fail "Nomad at $NOMAD_HTTPS has no leader after 120 attempts (10 to 30 minutes) (journalctl -u nomad)"
   # Right after an election the new leader may not be established yet: the bootstrap then
   # answers "No cluster leader" (a 500) although status/leader named one. Retried.
   retry 12 5 nomad_acl_bootstrap ||

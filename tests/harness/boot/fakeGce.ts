@@ -30,6 +30,8 @@ export interface FakeGceOptions {
   stateDir: string;
   /** False: the guest-attributes endpoint answers 403, as on a VM without them enabled. */
   guestAttributes?: boolean;
+  /** Agents that run but never elect a leader (status/leader answers `""`, as Consul and Nomad do). */
+  noLeader?: ("consul" | "nomad")[];
 }
 
 /** One guest-attribute write, in order. */
@@ -151,6 +153,7 @@ export class FakeGce {
       // Not running: the connection is refused (closed here without an answer).
       if (!fs.existsSync(path.join(this.opts.stateDir, "units", `${unit}.active`)))
         return void req.socket.destroy();
+      if (this.opts.noLeader?.includes(unit as "consul" | "nomad")) return json(200, "");
       return json(200, `${this.opts.ip}:${unit === "consul" ? 8300 : 4647}`);
     }
     send(404, "Not Found");

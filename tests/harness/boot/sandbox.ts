@@ -51,6 +51,8 @@ export interface SandboxOptions {
   fixture: BootFixture;
   /** Failures the shims inject (e.g. `unit:consul`), see shims.sh `fails`. */
   fail?: string[];
+  /** Agents that never elect a leader (see FakeGceOptions.noLeader). */
+  noLeader?: ("consul" | "nomad")[];
   /** The metadata server does not answer (connection refused). */
   metadataDown?: boolean;
   /** Guest attributes enabled on the instance (default true). */
@@ -113,6 +115,7 @@ export class Sandbox {
       ip: IP,
       stateDir: this.state,
       ...(opts.guestAttributes === false ? { guestAttributes: false } : {}),
+      ...(opts.noLeader ? { noLeader: opts.noLeader } : {}),
     });
   }
 
