@@ -238,7 +238,9 @@ main_install() {
 }
 
 # block_device <path>: the device node exists. The sandbox cannot create device nodes
-# without root; there a regular file stands in for the disk.
+# without root; there a regular file stands in for the disk. Only the sandbox
+# (tests/bootSandbox.test.ts) sets HASHISTACK_SYSROOT: on a VM SYSROOT is empty and only a
+# real block device counts.
 block_device() {
   [ -b "$SYSROOT$1" ] || { [ -n "$SYSROOT" ] && [ -f "$SYSROOT$1" ]; }
 }
