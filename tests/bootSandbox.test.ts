@@ -6,6 +6,7 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { BOOT_REPORT_KEYS } from "../components/bootReport";
 import { configDir, leavesDiffering, mergeConsul, mergeNomad } from "./harness/boot/agentMerge";
@@ -48,6 +49,41 @@ describe("the sandbox's stand-ins", () => {
     const r = spawnSync("shellcheck", ["-S", "warning", SHIMS_FILE], { encoding: "utf8" });
     expect({ status: r.status, out: r.stdout + r.stderr }).toEqual({ status: 0, out: "" });
   });
+
+  testWith(
+    [TOOLS.bash],
+    "consul and nomad calls they do not model fail (127), never succeed silently",
+    () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shims-"));
+      try {
+        for (const name of ["consul", "nomad"]) fs.symlinkSync(SHIMS_FILE, path.join(dir, name));
+        const call = (...argv: string[]) => {
+          // $0 is the linked name, as when the script runs the command.
+          const r = spawnSync("bash", [path.join(dir, argv[0] as string), ...argv.slice(1)], {
+            encoding: "utf8",
+            env: { ...process.env, SANDBOX_STATE: dir, HASHISTACK_SYSROOT: dir },
+          });
+          return { status: r.status, stderr: r.stderr };
+        };
+        expect(call("consul", "members")).toEqual({
+          status: 127,
+          stderr: "sandbox: consul members is not modelled (add it to shims.sh)\n",
+        });
+        expect(call("consul", "acl", "bootstrap")).toEqual({
+          status: 127,
+          stderr: "sandbox: consul acl bootstrap is not modelled (add it to shims.sh)\n",
+        });
+        expect(call("nomad", "node", "status")).toEqual({
+          status: 127,
+          stderr: "sandbox: nomad node status is not modelled (add it to shims.sh)\n",
+        });
+        // A modelled call still reaches its model (here: the agent is not running).
+        expect(call("nomad", "acl", "bootstrap", "/x").status).toBe(1);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   test("every linked name has its branch in shims.sh, and no branch is unlinked", () => {
     const text = fs.readFileSync(SHIMS_FILE, "utf8");

@@ -246,8 +246,15 @@ agent_api() {
   [ -n "$ca" ] && cmp -s "$ca" "$S/expected-ca.pem" || die 1 "Error: tls: failed to verify certificate: x509: certificate signed by unknown authority"
 }
 
+# not_modelled: a CLI call the stand-in does not answer like the real tool fails loudly
+# (never a silent success the script could rely on).
+not_modelled() { die 127 "sandbox: $cmd $* is not modelled (add it to shims.sh)"; }
+
 consul_shim() {
-  [ "${1:-}" = acl ] || exit 0
+  case "${1:-} ${2:-} ${3:-}" in
+    "acl policy read" | "acl policy create" | "acl policy update" | "acl token read" | "acl token create") ;;
+    *) not_modelled "$@" ;;
+  esac
   agent_api consul https://127.0.0.1:8501 "${CONSUL_HTTP_ADDR:-}" "${CONSUL_CACERT:-}"
   local token management
   token=$(cat "${CONSUL_HTTP_TOKEN_FILE:-/nonexistent}" 2>/dev/null)
@@ -294,12 +301,12 @@ consul_shim() {
       printf '%s\t%s\t%s\n' "$secret" "$policy" "$(flag description "$@")" >"$S/consul/tokens/$accessor"
       echo "AccessorID: $accessor"
       ;;
-    *) ;;
+    *) not_modelled "$what" ;;
   esac
 }
 
 nomad_shim() {
-  [ "${1:-} ${2:-}" = "acl bootstrap" ] || exit 0
+  [ "${1:-} ${2:-}" = "acl bootstrap" ] || not_modelled "$@"
   agent_api nomad https://127.0.0.1:4646 "${NOMAD_ADDR:-}" "${NOMAD_CACERT:-}"
   local file=${3:-} token
   token=$(cat "$file" 2>/dev/null) || die 1 "Error reading provided token: open $file: no such file or directory"
