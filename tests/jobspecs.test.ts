@@ -91,10 +91,14 @@ describe("jobspecs parse as HCL2 and say what the program relies on", () => {
     const args = (one(setup.config).args as string[]).join(" ");
     expect(args).toContain("consul connect envoy -gateway api -register");
     expect(args).toContain("-service ${NOMAD_JOB_NAME}");
+    // Issue 10: the node IP is in no certificate; the task verifies the name the client
+    // agent's listener certificate carries, and Envoy's xDS uses gRPC TLS.
     expect(one(setup.env)).toMatchObject({
       CONSUL_HTTP_ADDR: "https://${attr.unique.network.ip-address}:8501",
-      CONSUL_GRPC_ADDR: "${attr.unique.network.ip-address}:8502",
+      CONSUL_TLS_SERVER_NAME: "client.${var.datacenter}.consul",
+      CONSUL_GRPC_ADDR: "https://${attr.unique.network.ip-address}:8503",
       CONSUL_CACERT: "${NOMAD_SECRETS_DIR}/consul-ca.pem",
+      CONSUL_GRPC_CACERT: "${NOMAD_SECRETS_DIR}/consul-ca.pem",
     });
     expect(JSON.stringify(j)).not.toMatch(/SSL_VERIFY|skip_verify/i);
   });

@@ -140,16 +140,73 @@ mount_data_disk() {
   chown consul:consul /opt/hashistack/consul
 }
 
+# cni_plugin_version <binary>: the version Nomad's fingerprint reads from a CNI plugin
+# (client/fingerprint/plugins_cni.go): run it with no arguments; a failed run is "unknown";
+# else the first whitespace-separated token of its output that is a semantic version.
+cni_plugin_version() {
+  local out token tokens
+  out=$("$1" 2>&1) || return 1
+  read -r -d '' -a tokens <<<"$out" || true
+  for token in "${tokens[@]}"; do
+    if [[ $token =~ $SEMVER_RE ]]; then
+      printf '%s' "$token"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# True when every plugin Nomad's bridge network uses reports the pinned release to Nomad.
+cni_plugins_pinned() {
+  local plugin version
+  for plugin in $CNI_BRIDGE_PLUGINS; do
+    version=$(cni_plugin_version "/opt/cni/bin/$plugin") || return 1
+    [ "$version" = "v$CNI_VERSION" ] || return 1
+  done
+}
+
+# CNI reference plugins from the upstream release (checksum-pinned), not Debian's build,
+# whose "version unknown" Nomad would read as the CNI protocol version instead.
+install_cni_plugins() {
+  local arch sum tmp
+  cni_plugins_pinned && return 0
+  arch=$(dpkg --print-architecture)
+  case "$arch" in
+    amd64) sum=$CNI_SHA256_AMD64 ;;
+    arm64) sum=$CNI_SHA256_ARM64 ;;
+    *)
+      log "no pinned CNI plugins for architecture $arch"
+      return 1
+      ;;
+  esac
+  tmp=$(mktemp)
+  retry 5 10 curl -fsSL -o "$tmp" \
+    "https://github.com/containernetworking/plugins/releases/download/v$CNI_VERSION/cni-plugins-linux-$arch-v$CNI_VERSION.tgz"
+  if ! printf '%s  %s\n' "$sum" "$tmp" | sha256sum --check --status; then
+    rm -f "$tmp"
+    log "CNI plugins v$CNI_VERSION ($arch): checksum mismatch, not installed"
+    return 1
+  fi
+  tar -xzf "$tmp" -C /opt/cni/bin
+  rm -f "$tmp"
+  if ! cni_plugins_pinned; then
+    log "CNI plugins in /opt/cni/bin do not report v$CNI_VERSION to Nomad's fingerprint"
+    return 1
+  fi
+}
+
 # Clients: bridge networking for Nomad (CNI plugins in /opt/cni/bin, bridge netfilter).
 prepare_client_host() {
   mkdir -p /opt/cni/bin /opt/hashistack/consul /opt/hashistack/nomad
   chown consul:consul /opt/hashistack/consul
-  local plugin
-  for plugin in /usr/lib/cni/*; do
-    [ -e "$plugin" ] && ln -sf "$plugin" "/opt/cni/bin/$(basename "$plugin")"
-  done
+  install_cni_plugins
   if [ ! -e /opt/cni/bin/consul-cni ] && command -v consul-cni >/dev/null 2>&1; then
     ln -sf "$(command -v consul-cni)" /opt/cni/bin/consul-cni
+  fi
+  # Nomad places transparent-proxy groups only where consul-cni reports >= 1.4.2.
+  if ! cni_plugin_version /opt/cni/bin/consul-cni >/dev/null; then
+    log "consul-cni in /opt/cni/bin reports no version Nomad can read"
+    return 1
   fi
   modprobe br_netfilter
   printf 'net.bridge.bridge-nf-call-arptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.bridge.bridge-nf-call-iptables = 1\n' >/etc/sysctl.d/60-nomad-bridge.conf
@@ -158,8 +215,59 @@ prepare_client_host() {
   systemctl enable --now docker
 }
 
+# Workloads on the bridge networks (Nomad's "nomad" bridge, Docker's docker0) must not reach
+# the GCE metadata server: it hands out the VM account's token, which reads this client's
+# secrets. Their packets to it are forwarded by the host (FORWARD chain); the agents' own
+# requests are the host's (OUTPUT) and keep working. The rules go into the two chains meant
+# for administrators, evaluated before the accept rules whichever of them comes first in
+# FORWARD: NOMAD-ADMIN, which CNI-FORWARD jumps to before the firewall plugin's per-alloc
+# accepts (Nomad docs, networking/cni: "user-controlled chain for custom rules that run
+# before rules managed by the firewall plugin"), and DOCKER-USER (Docker runs it before its
+# own rules). DNS (53) to the metadata server stays open: it is the VPC resolver and carries
+# no credentials. A oneshot unit ordered before Docker and Nomad re-applies it at every
+# boot (iptables rules do not survive a reboot); Docker and Nomad require it, so they never
+# run workloads without it.
+block_metadata_for_workloads() {
+  write_file /usr/local/sbin/hashistack-workload-firewall 0755 root:root <<'SH'
+#!/usr/bin/env bash
+# Rendered by hashistack's startup script. Idempotent: flushes and refills its own chain,
+# adds each jump only when missing.
+set -euo pipefail
+chain=HASHISTACK-METADATA
+metadata=169.254.169.254/32
+iptables -w -N "$chain" 2>/dev/null || true
+iptables -w -F "$chain"
+iptables -w -A "$chain" -d "$metadata" -p udp --dport 53 -j RETURN
+iptables -w -A "$chain" -d "$metadata" -p tcp --dport 53 -j RETURN
+iptables -w -A "$chain" -d "$metadata" -p tcp -j REJECT --reject-with tcp-reset
+iptables -w -A "$chain" -d "$metadata" -j REJECT
+for parent in NOMAD-ADMIN DOCKER-USER; do
+  iptables -w -N "$parent" 2>/dev/null || true
+  iptables -w -C "$parent" -j "$chain" 2>/dev/null || iptables -w -I "$parent" 1 -j "$chain"
+done
+SH
+  write_file /etc/systemd/system/hashistack-workload-firewall.service 0644 root:root <<'UNIT'
+[Unit]
+Description=hashistack: workloads on bridge networks cannot reach the GCE metadata server
+Before=docker.service nomad.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/hashistack-workload-firewall
+
+[Install]
+WantedBy=multi-user.target
+RequiredBy=docker.service nomad.service
+UNIT
+  systemctl daemon-reload
+  systemctl enable hashistack-workload-firewall.service >/dev/null
+  # First boot: Docker already runs, so apply now as well (the script is idempotent).
+  systemctl restart hashistack-workload-firewall.service
+}
+
 fetch_material() {
-  local ip name gossip agent_token nomad_token
+  local ip name gossip agent_token dns_token nomad_token
   mkdir -p "$TLS_DIR" /etc/hashistack/secrets
   chmod 0750 /etc/hashistack/secrets
   put_secret "$SECRET_CA_CERT" "$CA_FILE" 0644 root:root
@@ -170,32 +278,32 @@ fetch_material() {
   name=$(hostname -s)
   gossip=$(checked_secret "$SECRET_CONSUL_GOSSIP" "$B64_RE")
   agent_token=$(checked_secret "$SECRET_CONSUL_AGENT_TOKEN" "$UUID_RE")
+  dns_token=$(checked_secret "$SECRET_CONSUL_DNS_TOKEN" "$UUID_RE")
   nomad_token=$(checked_secret "$SECRET_NOMAD_CONSUL_TOKEN" "$UUID_RE")
 
-  if [ "$ROLE" = server ]; then
-    printf '{"node_name": "%s", "bind_addr": "%s", "advertise_addr": "%s"}\n' "$name" "$ip" "$ip" |
-      write_file /etc/consul.d/node.json 0644 root:consul
-  else
-    printf '{"node_name": "%s", "bind_addr": "%s", "advertise_addr": "%s", "addresses": {"grpc": "127.0.0.1 %s"}}\n' \
-      "$name" "$ip" "$ip" "$ip" | write_file /etc/consul.d/node.json 0644 root:consul
-  fi
+  # Plaintext gRPC stays on loopback (consul.json); the API gateway's Envoy uses gRPC TLS.
+  printf '{"node_name": "%s", "bind_addr": "%s", "advertise_addr": "%s"}\n' "$name" "$ip" "$ip" |
+    write_file /etc/consul.d/node.json 0644 root:consul
   printf '{"name": "%s", "advertise": {"http": "%s", "rpc": "%s", "serf": "%s"}}\n' "$name" "$ip" "$ip" "$ip" |
     write_file /etc/nomad.d/node.json 0644 root:root
 
   if [ "$ROLE" = server ]; then
-    local mgmt nomad_gossip nomad_mgmt client_token
+    local mgmt nomad_gossip nomad_mgmt client_token client_agent_token
     mgmt=$(checked_secret "$SECRET_CONSUL_MGMT" "$UUID_RE")
     nomad_gossip=$(checked_secret "$SECRET_NOMAD_GOSSIP" "$B64_RE")
     printf '{"encrypt": "%s", "acl": {"tokens": {"initial_management": "%s", "agent": "%s", "dns": "%s"}}}\n' \
-      "$gossip" "$mgmt" "$agent_token" "$agent_token" | write_file /etc/consul.d/secrets.json 0640 root:consul
+      "$gossip" "$mgmt" "$agent_token" "$dns_token" | write_file /etc/consul.d/secrets.json 0640 root:consul
     printf '{"server": {"encrypt": "%s"}, "consul": {"token": "%s"}}\n' "$nomad_gossip" "$nomad_token" |
       write_file /etc/nomad.d/secrets.json 0600 root:root
     # Files the bootstrap step reads; never passed on a command line except token create.
     printf '%s' "$mgmt" | write_file /etc/hashistack/secrets/consul-management-token 0600 root:root
     nomad_mgmt=$(checked_secret "$SECRET_NOMAD_MGMT" "$UUID_RE")
     client_token=$(checked_secret "$SECRET_NOMAD_CLIENT_CONSUL_TOKEN" "$UUID_RE")
+    client_agent_token=$(checked_secret "$SECRET_CONSUL_CLIENT_AGENT_TOKEN" "$UUID_RE")
     printf '%s' "$nomad_mgmt" | write_file /etc/hashistack/secrets/nomad-management-token 0600 root:root
-    printf '%s' "$agent_token" | write_file /etc/hashistack/secrets/consul-agent-token 0600 root:root
+    printf '%s' "$agent_token" | write_file /etc/hashistack/secrets/consul-server-agent-token 0600 root:root
+    printf '%s' "$client_agent_token" | write_file /etc/hashistack/secrets/consul-client-agent-token 0600 root:root
+    printf '%s' "$dns_token" | write_file /etc/hashistack/secrets/consul-dns-token 0600 root:root
     printf '%s' "$nomad_token" | write_file /etc/hashistack/secrets/nomad-server-consul-token 0600 root:root
     printf '%s' "$client_token" | write_file /etc/hashistack/secrets/nomad-client-consul-token 0600 root:root
     if [ -n "$SECRET_CONSUL_LICENSE" ]; then
@@ -205,7 +313,7 @@ fetch_material() {
       put_secret "$SECRET_NOMAD_LICENSE" "$NOMAD_LICENSE_FILE" 0600 root:root
     fi
   else
-    printf '{"encrypt": "%s", "acl": {"tokens": {"agent": "%s", "dns": "%s"}}}\n' "$gossip" "$agent_token" "$agent_token" |
+    printf '{"encrypt": "%s", "acl": {"tokens": {"agent": "%s", "dns": "%s"}}}\n' "$gossip" "$agent_token" "$dns_token" |
       write_file /etc/consul.d/secrets.json 0640 root:consul
     printf '{"consul": {"token": "%s"}}\n' "$nomad_token" | write_file /etc/nomad.d/secrets.json 0600 root:root
   fi
@@ -234,11 +342,15 @@ ensure_token() {
     -description "$description" >/dev/null 2>&1 || consul acl token read -accessor-id "$accessor" >/dev/null
 }
 
+# ensure_policy <name>: creates the policy, or brings an existing one's rules up to date.
 ensure_policy() {
-  local name=$1
-  consul acl policy read -name "$name" >/dev/null 2>&1 && return 0
-  consul acl policy create -name "$name" -description "hashistack: $name" \
-    -rules "@/etc/hashistack/policies/$name.json" >/dev/null 2>&1 || consul acl policy read -name "$name" >/dev/null
+  local name=$1 rules=@/etc/hashistack/policies/$1.json
+  if consul acl policy read -name "$name" >/dev/null 2>&1; then
+    consul acl policy update -name "$name" -rules "$rules" >/dev/null
+    return
+  fi
+  consul acl policy create -name "$name" -description "hashistack: $name" -rules "$rules" \
+    >/dev/null 2>&1 || consul acl policy read -name "$name" >/dev/null
 }
 
 # Servers: agent tokens in Consul (from the pre-generated secrets), then Nomad's ACL
@@ -246,11 +358,15 @@ ensure_policy() {
 bootstrap_acls() {
   export CONSUL_HTTP_ADDR="$CONSUL_HTTPS" CONSUL_CACERT="$CA_FILE"
   export CONSUL_HTTP_TOKEN_FILE=/etc/hashistack/secrets/consul-management-token
+  local policy
   retry 120 5 consul_has_leader
-  retry 12 5 ensure_policy hashistack-agents
-  retry 12 5 ensure_policy hashistack-nomad-server
-  retry 12 5 ensure_policy hashistack-nomad-client
-  retry 12 5 ensure_token "$ACCESSOR_AGENT" /etc/hashistack/secrets/consul-agent-token hashistack-agents "hashistack agents"
+  for policy in hashistack-server-agent hashistack-client-agent hashistack-dns \
+    hashistack-nomad-server hashistack-nomad-client; do
+    retry 12 5 ensure_policy "$policy"
+  done
+  retry 12 5 ensure_token "$ACCESSOR_SERVER_AGENT" /etc/hashistack/secrets/consul-server-agent-token hashistack-server-agent "hashistack server agents"
+  retry 12 5 ensure_token "$ACCESSOR_CLIENT_AGENT" /etc/hashistack/secrets/consul-client-agent-token hashistack-client-agent "hashistack client agents"
+  retry 12 5 ensure_token "$ACCESSOR_DNS" /etc/hashistack/secrets/consul-dns-token hashistack-dns "hashistack DNS"
   retry 12 5 ensure_token "$ACCESSOR_NOMAD_SERVER" /etc/hashistack/secrets/nomad-server-consul-token hashistack-nomad-server "hashistack Nomad servers"
   retry 12 5 ensure_token "$ACCESSOR_NOMAD_CLIENT" /etc/hashistack/secrets/nomad-client-consul-token hashistack-nomad-client "hashistack Nomad clients"
 
