@@ -14,6 +14,7 @@ export const PATHS = {
   keyFile: "/etc/hashistack/tls/agent-key.pem",
   consulDataDir: "/opt/hashistack/consul",
   nomadDataDir: "/opt/hashistack/nomad",
+  cniBinDir: "/opt/cni/bin",
   consulLicense: "/etc/consul.d/license.hclic",
   nomadLicense: "/etc/nomad.d/license.hclic",
 } as const;
@@ -246,7 +247,7 @@ export function nomadConfig(role: "server" | "client", i: AgentConfigInput): Nom
           client: {
             enabled: true,
             server_join: join,
-            cni_path: "/opt/cni/bin",
+            cni_path: PATHS.cniBinDir,
             bridge_network_subnet: i.nomadBridgeCidr,
           },
         }),

@@ -178,6 +178,7 @@ export function renderStartupScript(input: StartupScriptInput): string {
     ["ACCESSOR_DNS", input.accessors?.dns ?? ""],
     ["ACCESSOR_NOMAD_SERVER", input.accessors?.nomadServer ?? ""],
     ["ACCESSOR_NOMAD_CLIENT", input.accessors?.nomadClient ?? ""],
+    ["CNI_DIR", PATHS.cniBinDir],
     ["CNI_VERSION", CNI_VERSION],
     ["CNI_SHA256_AMD64", CNI_SHA256.amd64],
     ["CNI_SHA256_ARM64", CNI_SHA256.arm64],

@@ -160,7 +160,7 @@ cni_plugin_version() {
 cni_plugins_pinned() {
   local plugin version
   for plugin in $CNI_BRIDGE_PLUGINS; do
-    version=$(cni_plugin_version "/opt/cni/bin/$plugin") || return 1
+    version=$(cni_plugin_version "$CNI_DIR/$plugin") || return 1
     [ "$version" = "v$CNI_VERSION" ] || return 1
   done
 }
@@ -187,25 +187,25 @@ install_cni_plugins() {
     log "CNI plugins v$CNI_VERSION ($arch): checksum mismatch, not installed"
     return 1
   fi
-  tar -xzf "$tmp" -C /opt/cni/bin
+  tar -xzf "$tmp" -C "$CNI_DIR"
   rm -f "$tmp"
   if ! cni_plugins_pinned; then
-    log "CNI plugins in /opt/cni/bin do not report v$CNI_VERSION to Nomad's fingerprint"
+    log "CNI plugins in $CNI_DIR do not report v$CNI_VERSION to Nomad's fingerprint"
     return 1
   fi
 }
 
 # Clients: bridge networking for Nomad (CNI plugins in /opt/cni/bin, bridge netfilter).
 prepare_client_host() {
-  mkdir -p /opt/cni/bin /opt/hashistack/consul /opt/hashistack/nomad
+  mkdir -p "$CNI_DIR" /opt/hashistack/consul /opt/hashistack/nomad
   chown consul:consul /opt/hashistack/consul
   install_cni_plugins
-  if [ ! -e /opt/cni/bin/consul-cni ] && command -v consul-cni >/dev/null 2>&1; then
-    ln -sf "$(command -v consul-cni)" /opt/cni/bin/consul-cni
+  if [ ! -e "$CNI_DIR/consul-cni" ] && command -v consul-cni >/dev/null 2>&1; then
+    ln -sf "$(command -v consul-cni)" "$CNI_DIR/consul-cni"
   fi
   # Nomad places transparent-proxy groups only where consul-cni reports >= 1.4.2.
-  if ! cni_plugin_version /opt/cni/bin/consul-cni >/dev/null; then
-    log "consul-cni in /opt/cni/bin reports no version Nomad can read"
+  if ! cni_plugin_version "$CNI_DIR/consul-cni" >/dev/null; then
+    log "consul-cni in $CNI_DIR reports no version Nomad can read"
     return 1
   fi
   modprobe br_netfilter
