@@ -152,7 +152,10 @@ export function consulTrusts(s: ParsedScript, certs: CertResolver): string[] {
 }
 
 /** Addresses a Consul listener binds: its `addresses.<proto>`, else client_addr. */
-export function consulBinds(cfg: ConsulAgentConfig, proto: "grpc" | "grpc_tls" | "https"): string[] {
+export function consulBinds(
+  cfg: ConsulAgentConfig,
+  proto: "grpc" | "grpc_tls" | "https",
+): string[] {
   const own = (cfg.addresses as Record<string, string | undefined>)[proto];
   return (own ?? cfg.client_addr).split(" ");
 }

@@ -1,15 +1,19 @@
 /**
  * Builders shared by the connection-matrix derivations (connections.ts and its siblings):
  * the parsed artifacts, address helpers, and the two ways a local client reaches a Consul
- * agent (HTTPS API through Consul's api package, gRPC/xDS as `consul connect envoy` does).
+ * agent (HTTPS API through Consul's api package, gRPC/xDS as `consul connect envoy` does),
+ * and what listens on a VM at a port.
  */
+import { PORTS } from "./agentConfig";
+import { CertResolver, ParsedScript, consulBinds, consulListenerCert, nomadCert } from "./agentTls";
 import {
-  CertResolver,
-  ParsedScript,
-  consulBinds,
-  consulListenerCert,
-} from "./agentTls";
-import { CertSpec, Connection, DatacenterArtifacts, ServerName, Transport } from "./connectionTypes";
+  CertSpec,
+  Connection,
+  DatacenterArtifacts,
+  ServerName,
+  Transport,
+} from "./connectionTypes";
+import { jobNamed, labelled, one, withVars } from "./jobspecView";
 
 /** Parsed artifacts shared by the derivations. */
 export interface MatrixContext {
@@ -30,7 +34,9 @@ export function hostPort(address: string): { host: string; port: number } {
 
 /** The name a Go TLS client verifies for a host: an IP SAN for an IP, else a DNS SAN. */
 export function nameOf(host: string): ServerName {
-  return /^\d+\.\d+\.\d+\.\d+$/.test(host) ? { kind: "ip", value: host } : { kind: "dns", value: host };
+  return /^\d+\.\d+\.\d+\.\d+$/.test(host)
+    ? { kind: "ip", value: host }
+    : { kind: "dns", value: host };
 }
 
 /** A listener's certificate, or a marker that fails every handshake when it serves no TLS. */
@@ -131,3 +137,46 @@ export function consulGrpc(
   };
 }
 
+/**
+ * What listens on a VM of this tag at this port: the addresses it binds and, for TLS
+ * listeners, the certificate it presents. Undefined when nothing the program runs does.
+ */
+export function listenerAt(
+  ctx: MatrixContext,
+  tag: string,
+  port: number,
+): { binds: string[]; presents?: CertSpec; what: string } | undefined {
+  const role = tag === ctx.a.tags.server ? "server" : "client";
+  const s = ctx[role];
+  if (port === s.consul.ports.https)
+    return {
+      binds: s.consul.client_addr.split(" "),
+      presents: presentsOrNone(
+        consulListenerCert(s, ctx.certs, "https", ctx.node[role]),
+        `consul-${role} https`,
+      ),
+      what: `consul-${role} https`,
+    };
+  if (port === PORTS.nomadHttp)
+    return {
+      binds: [s.nomad.bind_addr],
+      presents: nomadCert(s, ctx.certs),
+      what: `nomad-${role} https`,
+    };
+  if (role === "server") return undefined;
+  const mesh = jobNamed(ctx.a.jobs, "mesh-gateway");
+  if (mesh) {
+    for (const [, group] of labelled(mesh.job, "group")) {
+      const proxy = one(one(one(one(group.service).connect).gateway).proxy);
+      const bind = one(one(proxy.envoy_gateway_bind_addresses).all);
+      if (Number(withVars(mesh, bind.port)) === port)
+        return { binds: [withVars(mesh, bind.address)], what: "mesh gateway (Envoy)" };
+    }
+  }
+  const api = jobNamed(ctx.a.jobs, "api-gateway");
+  if (api && Number(api.variables.listener_port) === port) {
+    // A static bridge port: Nomad's portmap plugin forwards it on every host address.
+    return { binds: ["0.0.0.0"], what: "API gateway (Envoy, portmap)" };
+  }
+  return undefined;
+}

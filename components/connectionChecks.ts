@@ -52,9 +52,12 @@ export function loadBalancerCarries(
   if (!d.loadBalancer) return undefined;
   const lb = lbs.find((l) => l.role === d.loadBalancer);
   if (!lb) return `${c.id}: no load balancer ${d.loadBalancer}`;
-  if (lb.address !== d.resolved) return `${c.id}: ${lb.role} is at ${lb.address}, not ${d.resolved}`;
-  if (!lb.ports.includes(d.port)) return `${c.id}: ${lb.role} forwards ${lb.ports.join(",")}, not ${d.port}`;
-  if (!lb.backendTags.includes(d.tag ?? "")) return `${c.id}: ${lb.role} backends are not tag ${d.tag}`;
+  if (lb.address !== d.resolved)
+    return `${c.id}: ${lb.role} is at ${lb.address}, not ${d.resolved}`;
+  if (!lb.ports.includes(d.port))
+    return `${c.id}: ${lb.role} forwards ${lb.ports.join(",")}, not ${d.port}`;
+  if (!lb.backendTags.includes(d.tag ?? ""))
+    return `${c.id}: ${lb.role} backends are not tag ${d.tag}`;
   return undefined;
 }
 
@@ -65,9 +68,11 @@ export function loadBalancerCarries(
  */
 export function listenerReachable(c: Connection): string | undefined {
   const d = c.destination;
-  if (d.listenerPort !== d.port) return `${c.id}: client dials port ${d.port}, listener is on ${d.listenerPort}`;
+  if (d.listenerPort !== d.port)
+    return `${c.id}: client dials port ${d.port}, listener is on ${d.listenerPort}`;
   if (d.binds.includes("0.0.0.0")) return undefined;
-  if (d.loadBalancer) return `${c.id}: through a load balancer but bound to ${d.binds.join(" ")} only`;
+  if (d.loadBalancer)
+    return `${c.id}: through a load balancer but bound to ${d.binds.join(" ")} only`;
   if (d.binds.includes(d.resolved)) return undefined;
   if (d.resolved === "localhost" && d.binds.includes("127.0.0.1")) return undefined;
   return `${c.id}: dials ${d.resolved}, listener binds ${d.binds.join(" ") || "nothing"}`;

@@ -24,7 +24,7 @@ import {
   nameOf,
   presentsOrNone,
 } from "./connectionBuilders";
-import { Connection, DatacenterArtifacts, Source } from "./connectionTypes";
+import { Connection, DatacenterArtifacts } from "./connectionTypes";
 import { meshConnections } from "./connectionsMesh";
 import { edgeConnections } from "./connectionsEdge";
 import { nodeNamePrefix } from "./startupScript";
@@ -91,7 +91,7 @@ function consulRpc(ctx: MatrixContext): Connection[] {
     const s = ctx[role];
     return {
       id: `consul-${role} -> consul-server rpc`,
-      source: { kind: "tag", tag: ctx.a.tags[role], who: `consul-${role}` } as Source,
+      source: { kind: "tag", tag: ctx.a.tags[role], who: `consul-${role}` },
       destination: {
         address: `<${ctx.a.tags.server} VM>`,
         resolved: `<${ctx.a.tags.server} VM>`,
@@ -114,7 +114,9 @@ function consulRpc(ctx: MatrixContext): Connection[] {
             : ({ kind: "none" } as const),
         },
         clientCert: consulRpcClientCert(s, ctx.certs, ctx.node[role]),
-        listenerTrusts: srv.consul.tls.internal_rpc.verify_incoming ? consulTrusts(srv, ctx.certs) : undefined,
+        listenerTrusts: srv.consul.tls.internal_rpc.verify_incoming
+          ? consulTrusts(srv, ctx.certs)
+          : undefined,
       },
       evidence: ["consul.json tls.*, auto_encrypt, datacenter (server.<dc>.consul)"],
     };
@@ -129,7 +131,7 @@ function nomadRpc(ctx: MatrixContext): Connection[] {
     const ca = ctx.certs.caOfFile(s, s.nomad.tls.ca_file);
     return {
       id: `nomad-${role} -> nomad-server rpc`,
-      source: { kind: "tag", tag: ctx.a.tags[role], who: `nomad-${role}` } as Source,
+      source: { kind: "tag", tag: ctx.a.tags[role], who: `nomad-${role}` },
       destination: {
         address: `<${ctx.a.tags.server} VM>`,
         resolved: `<${ctx.a.tags.server} VM>`,
@@ -206,8 +208,13 @@ function jwks(ctx: MatrixContext): Connection {
     },
     transport: {
       kind: "tls",
-      presents: srv.nomad.tls.http ? nomadCert(srv, ctx.certs) : presentsOrNone(undefined, "nomad http"),
-      verify: { cas: [ctx.certs.caOfPem(ctx.a.authMethod.caPem, "JWKSCACert")], name: nameOf(host) },
+      presents: srv.nomad.tls.http
+        ? nomadCert(srv, ctx.certs)
+        : presentsOrNone(undefined, "nomad http"),
+      verify: {
+        cas: [ctx.certs.caOfPem(ctx.a.authMethod.caPem, "JWKSCACert")],
+        name: nameOf(host),
+      },
     },
     evidence: ["auth method JWKSURL, JWKSCACert", "nomad.json tls.http, tls.cert_file"],
   };

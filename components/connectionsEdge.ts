@@ -3,19 +3,18 @@
  * the jobspecs), the program itself through the control-plane load balancer, Google's
  * health checks, and users of the API gateway.
  */
-import { PORTS } from "./agentConfig";
-import { consulListenerCert, nomadCert } from "./agentTls";
 import {
   MatrixContext,
   consulGrpc,
   consulHttps,
   hostPort,
+  listenerAt,
   nameOf,
   presentsOrNone,
 } from "./connectionBuilders";
-import { CertSpec, Connection, JobArtifact } from "./connectionTypes";
+import { Connection, JobArtifact } from "./connectionTypes";
 import { HEALTH_CHECK_RANGES } from "./firewallRules";
-import { Block, jobNamed, labelled, meshServices, one, withVars } from "./jobspecView";
+import { Block, jobNamed, labelled, meshServices, one, text, withVars } from "./jobspecView";
 
 /** Everything in this part. */
 export function edgeConnections(ctx: MatrixContext): Connection[] {
@@ -26,46 +25,6 @@ export function edgeConnections(ctx: MatrixContext): Connection[] {
     ...healthChecks(ctx),
     ...apiGatewayUsers(ctx),
   ];
-}
-
-/**
- * What listens on a VM of this tag at this port: the addresses it binds and, for TLS
- * listeners, the certificate it presents. Undefined when nothing the program runs does.
- */
-export function listenerAt(
-  ctx: MatrixContext,
-  tag: string,
-  port: number,
-): { binds: string[]; presents?: CertSpec; what: string } | undefined {
-  const role = tag === ctx.a.tags.server ? "server" : "client";
-  const s = ctx[role];
-  if (port === s.consul.ports.https)
-    return {
-      binds: s.consul.client_addr.split(" "),
-      presents: presentsOrNone(
-        consulListenerCert(s, ctx.certs, "https", ctx.node[role]),
-        `consul-${role} https`,
-      ),
-      what: `consul-${role} https`,
-    };
-  if (port === PORTS.nomadHttp)
-    return { binds: [s.nomad.bind_addr], presents: nomadCert(s, ctx.certs), what: `nomad-${role} https` };
-  if (role === "server") return undefined;
-  const mesh = jobNamed(ctx.a.jobs, "mesh-gateway");
-  if (mesh) {
-    for (const [, group] of labelled(mesh.job, "group")) {
-      const proxy = one(one(one(one(group.service).connect).gateway).proxy);
-      const bind = one(one(proxy.envoy_gateway_bind_addresses).all);
-      if (Number(withVars(mesh, bind.port)) === port)
-        return { binds: [withVars(mesh, bind.address)], what: "mesh gateway (Envoy)" };
-    }
-  }
-  const api = jobNamed(ctx.a.jobs, "api-gateway");
-  if (api && Number(api.variables.listener_port) === port) {
-    // A static bridge port: Nomad's portmap plugin forwards it on every host address.
-    return { binds: ["0.0.0.0"], what: "API gateway (Envoy, portmap)" };
-  }
-  return undefined;
 }
 
 /** `consul connect envoy -bootstrap` that Nomad runs for each sidecar and gateway. */
@@ -87,13 +46,20 @@ function envoyBootstraps(ctx: MatrixContext): Connection[] {
         );
         // xDS: host networking dials 127.0.0.1:8502 (grpcDefaultAddress); bridge networking
         // the alloc socket that Nomad proxies to consul.grpc_address.
-        const mode = String(one(group.network).mode ?? "host");
+        const mode = text(one(group.network).mode) || "host";
         const address = mode === "host" ? "127.0.0.1:8502" : n.grpc_address;
         out.push(
-          consulGrpc(ctx, "client", `envoy ${job.name}/${groupName} xDS -> consul-client grpc`, address, undefined, [
-            `jobspec ${job.name} group ${groupName} network.mode = ${mode}`,
-            "nomad.json consul.grpc_address",
-          ]),
+          consulGrpc(
+            ctx,
+            "client",
+            `envoy ${job.name}/${groupName} xDS -> consul-client grpc`,
+            address,
+            undefined,
+            [
+              `jobspec ${job.name} group ${groupName} network.mode = ${mode}`,
+              "nomad.json consul.grpc_address",
+            ],
+          ),
         );
       }
     }
@@ -121,21 +87,27 @@ function apiGatewaySetup(ctx: MatrixContext): Connection[] {
       const env = one(task.env);
       if (!env.CONSUL_HTTP_ADDR) continue;
       const where = `jobspec ${job.name} ${groupName}/${taskName} env`;
-      const ca = taskCa(ctx, job, task, String(env.CONSUL_CACERT));
+      const ca = taskCa(ctx, job, task, text(env.CONSUL_CACERT));
       const serverName = env.CONSUL_TLS_SERVER_NAME
         ? withVars(job, env.CONSUL_TLS_SERVER_NAME)
         : undefined;
       out.push(
-        consulHttps(ctx, "client", `api-gateway ${taskName} -> consul-client https`, String(env.CONSUL_HTTP_ADDR), ca, serverName, [
-          `${where} CONSUL_HTTP_ADDR, CONSUL_CACERT, CONSUL_TLS_SERVER_NAME`,
-        ]),
+        consulHttps(
+          ctx,
+          "client",
+          `api-gateway ${taskName} -> consul-client https`,
+          text(env.CONSUL_HTTP_ADDR),
+          ca,
+          serverName,
+          [`${where} CONSUL_HTTP_ADDR, CONSUL_CACERT, CONSUL_TLS_SERVER_NAME`],
+        ),
       );
-      const grpc = String(env.CONSUL_GRPC_ADDR ?? "");
+      const grpc = text(env.CONSUL_GRPC_ADDR);
       if (grpc) {
         // `consul connect envoy`: TLS when the address says https:// (xdsAddress); the CA is
         // CONSUL_GRPC_CACERT, else CONSUL_CACERT (templateArgs fallback).
         const tls = grpc.startsWith("https://")
-          ? { ca: taskCa(ctx, job, task, String(env.CONSUL_GRPC_CACERT ?? env.CONSUL_CACERT)) }
+          ? { ca: taskCa(ctx, job, task, text(env.CONSUL_GRPC_CACERT) || text(env.CONSUL_CACERT)) }
           : undefined;
         out.push(
           consulGrpc(ctx, "client", `api-gateway envoy xDS -> consul-client grpc`, grpc, tls, [
@@ -191,24 +163,67 @@ function throughLb(
 function programToControlPlane(ctx: MatrixContext): Connection[] {
   const p = ctx.a.program;
   return [
-    throughLb(ctx, "program (consul provider) -> control plane consul", `${p.consulProvider.scheme}://${p.consulProvider.address}`, p.consulProvider.caPem, "consul.Provider address, scheme, caPem"),
-    throughLb(ctx, "program (readiness gate) -> control plane consul", p.gate.consulAddress, p.gate.caPem, "ReadinessGate consulAddress, caPem"),
-    throughLb(ctx, "program (readiness gate) -> control plane nomad", p.gate.nomadAddress, p.gate.caPem, "ReadinessGate nomadAddress, caPem"),
-    throughLb(ctx, "program (nomad jobs) -> control plane nomad", p.nomad.address, p.nomad.caPem, "NomadJob connection address, caPem"),
+    throughLb(
+      ctx,
+      "program (consul provider) -> control plane consul",
+      `${p.consulProvider.scheme}://${p.consulProvider.address}`,
+      p.consulProvider.caPem,
+      "consul.Provider address, scheme, caPem",
+    ),
+    throughLb(
+      ctx,
+      "program (readiness gate) -> control plane consul",
+      p.gate.consulAddress,
+      p.gate.caPem,
+      "ReadinessGate consulAddress, caPem",
+    ),
+    throughLb(
+      ctx,
+      "program (readiness gate) -> control plane nomad",
+      p.gate.nomadAddress,
+      p.gate.caPem,
+      "ReadinessGate nomadAddress, caPem",
+    ),
+    throughLb(
+      ctx,
+      "program (nomad jobs) -> control plane nomad",
+      p.nomad.address,
+      p.nomad.caPem,
+      "NomadJob connection address, caPem",
+    ),
   ];
 }
 
 /** Google's probes: each LB's health check (sent to the LB's address) and autohealing. */
 function healthChecks(ctx: MatrixContext): Connection[] {
   const checks = [
-    ...ctx.a.loadBalancers.map((lb) => ({ id: `gce health check -> ${lb.role} lb`, lb: lb.role, address: lb.address, tag: lb.backendTags[0] ?? "", port: lb.healthCheck.port, https: lb.healthCheck.https })),
-    ...ctx.a.autoheal.map((h) => ({ id: `gce autohealing -> ${h.tags[0] ?? ""}`, lb: undefined, address: `<${h.tags[0] ?? ""} VM>`, tag: h.tags[0] ?? "", port: h.port, https: false })),
+    ...ctx.a.loadBalancers.map((lb) => ({
+      id: `gce health check -> ${lb.role} lb`,
+      lb: lb.role,
+      address: lb.address,
+      tag: lb.backendTags[0] ?? "",
+      port: lb.healthCheck.port,
+      https: lb.healthCheck.https,
+    })),
+    ...ctx.a.autoheal.map((h) => ({
+      id: `gce autohealing -> ${h.tags[0] ?? ""}`,
+      lb: undefined,
+      address: `<${h.tags[0] ?? ""} VM>`,
+      tag: h.tags[0] ?? "",
+      port: h.port,
+      https: false,
+    })),
   ];
   return checks.map((c) => {
     const listener = listenerAt(ctx, c.tag, c.port);
     return {
       id: `${c.id}:${c.port}`,
-      source: { kind: "ranges", ranges: [...HEALTH_CHECK_RANGES], configKey: "Google health-check ranges", who: "GCE health checks" },
+      source: {
+        kind: "ranges",
+        ranges: [...HEALTH_CHECK_RANGES],
+        configKey: "Google health-check ranges",
+        who: "GCE health checks",
+      },
       destination: {
         address: c.address,
         resolved: c.address,
@@ -221,9 +236,15 @@ function healthChecks(ctx: MatrixContext): Connection[] {
       },
       // Google's HTTPS checks do not verify the certificate; TCP checks only connect.
       transport: c.https
-        ? { kind: "tls-unverified", presents: presentsOrNone(listener?.presents, `${c.tag}:${c.port}`) }
+        ? {
+            kind: "tls-unverified",
+            presents: presentsOrNone(listener?.presents, `${c.tag}:${c.port}`),
+          }
         : { kind: "plaintext", why: "TCP connect" },
-      evidence: ["RegionHealthCheck / HealthCheck port and protocol", "backend instance group tags"],
+      evidence: [
+        "RegionHealthCheck / HealthCheck port and protocol",
+        "backend instance group tags",
+      ],
     } satisfies Connection;
   });
 }
@@ -239,8 +260,22 @@ function apiGatewayUsers(ctx: MatrixContext): Connection[] {
   return [
     {
       id: "users -> api gateway listener",
-      source: { kind: "ranges", ranges: ctx.a.sources.apiGatewayCidrs, configKey: "hashistack:apiGatewayCidrs", who: "users" },
-      destination: { address: lb.address, resolved: lb.address, port, listenerPort: listener ? port : -1, protocol: "tcp", tag, loadBalancer: lb.role, binds: listener?.binds ?? [] },
+      source: {
+        kind: "ranges",
+        ranges: ctx.a.sources.apiGatewayCidrs,
+        configKey: "hashistack:apiGatewayCidrs",
+        who: "users",
+      },
+      destination: {
+        address: lb.address,
+        resolved: lb.address,
+        port,
+        listenerPort: listener ? port : -1,
+        protocol: "tcp",
+        tag,
+        loadBalancer: lb.role,
+        binds: listener?.binds ?? [],
+      },
       transport: { kind: "plaintext", why: "the api-gateway entry's HTTP listener" },
       evidence: ["api-gateway job var listener_port", "api-gateway LB address and ports"],
     },

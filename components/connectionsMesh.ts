@@ -54,7 +54,9 @@ function peerDc(peer: string): string {
 }
 
 /** The mesh gateway job's port, bind addresses and WAN address (its LB's IP). */
-function gatewayFacts(ctx: MatrixContext): { port: number; binds: string[]; wan: string } | undefined {
+function gatewayFacts(
+  ctx: MatrixContext,
+): { port: number; binds: string[]; wan: string } | undefined {
   const mesh = jobNamed(ctx.a.jobs, "mesh-gateway");
   const group = mesh ? labelled(mesh.job, "group")[0]?.[1] : undefined;
   if (!mesh || !group) return undefined;
@@ -89,7 +91,12 @@ export function meshConnections(ctx: MatrixContext): Connection[] {
     transport,
     evidence: ["jobspecs: connect sidecar_service in bridge groups", "Nomad dynamic ports"],
   });
-  const toGateway = (id: string, from: Source, transport: Transport, external: boolean): Connection => ({
+  const toGateway = (
+    id: string,
+    from: Source,
+    transport: Transport,
+    external: boolean,
+  ): Connection => ({
     id,
     source: from,
     destination: {
@@ -103,41 +110,88 @@ export function meshConnections(ctx: MatrixContext): Connection[] {
       binds: gw?.binds ?? [],
     },
     transport,
-    evidence: ["mesh-gateway job: port, wan_address, envoy_gateway_bind_addresses", "mesh-gateway LB"],
+    evidence: [
+      "mesh-gateway job: port, wan_address, envoy_gateway_bind_addresses",
+      "mesh-gateway LB",
+    ],
   });
   const out: Connection[] = [];
   const local = (who: string): Source => ({ kind: "tag", tag: client, who });
 
   // Local sidecar-to-sidecar: front-service's upstreams and the API gateway's route.
   const services = a.jobs.flatMap((j) =>
-    labelled(j.job, "group").flatMap(([, g]) => meshServices(g).filter((s) => s.kind === "sidecar").map((s) => s.name)),
+    labelled(j.job, "group").flatMap(([, g]) =>
+      meshServices(g)
+        .filter((s) => s.kind === "sidecar")
+        .map((s) => s.name),
+    ),
   );
   const frontend = jobNamed(a.jobs, "front-service");
-  const upstreams = (frontend?.variables.upstream_uris ?? "").split(",").filter(Boolean).map((u) => new URL(u).hostname);
+  const upstreams = (frontend?.variables.upstream_uris ?? "")
+    .split(",")
+    .filter(Boolean)
+    .map((u) => new URL(u).hostname);
   for (const host of upstreams) {
     const [svc, , peer] = host.split(".");
     if (!svc) continue;
     if (host.endsWith(".virtual.consul")) {
       if (!services.includes(svc)) continue;
-      out.push(dynamic(`front-service sidecar -> ${svc} sidecar`, local("front-service sidecar"), mtls(leaf(a.datacenter, "front-service"), leaf(a.datacenter, svc))));
+      out.push(
+        dynamic(
+          `front-service sidecar -> ${svc} sidecar`,
+          local("front-service sidecar"),
+          mtls(leaf(a.datacenter, "front-service"), leaf(a.datacenter, svc)),
+        ),
+      );
     } else if (peer) {
       // Mesh gateway mode local: out through this datacenter's gateway, end to end with the
       // peer's sidecar under the peer's trust bundle.
-      out.push(toGateway(`front-service sidecar -> ${peer} ${svc} (via local mesh gateway)`, local("front-service sidecar"), mtls(leaf(a.datacenter, "front-service"), leaf(peerDc(peer), svc)), false));
+      out.push(
+        toGateway(
+          `front-service sidecar -> ${peer} ${svc} (via local mesh gateway)`,
+          local("front-service sidecar"),
+          mtls(leaf(a.datacenter, "front-service"), leaf(peerDc(peer), svc)),
+          false,
+        ),
+      );
     }
   }
   if (jobNamed(a.jobs, "api-gateway") && services.includes("front-service")) {
-    out.push(dynamic("api gateway -> front-service sidecar", local("api gateway (Envoy)"), mtls(leaf(a.datacenter, "api-gateway"), leaf(a.datacenter, "front-service"))));
+    out.push(
+      dynamic(
+        "api gateway -> front-service sidecar",
+        local("api gateway (Envoy)"),
+        mtls(leaf(a.datacenter, "api-gateway"), leaf(a.datacenter, "front-service")),
+      ),
+    );
   }
 
   // Peers: their services' calls to our exports and their servers' peering stream arrive
   // at our mesh gateway's LB; our servers' stream to them leaves through our gateway.
   for (const peer of a.peers) {
     const remote = peerDc(peer);
-    const fromPeer: Source = { kind: "ranges", ranges: a.sources.meshGatewayCidrs, configKey: "hashistack:meshGatewayCidrs", who: `${peer} mesh gateway` };
+    const fromPeer: Source = {
+      kind: "ranges",
+      ranges: a.sources.meshGatewayCidrs,
+      configKey: "hashistack:meshGatewayCidrs",
+      who: `${peer} mesh gateway`,
+    };
     for (const svc of EXPORTED.filter((s) => services.includes(s))) {
-      out.push(toGateway(`${peer} sidecars -> ${svc} (via mesh gateway)`, fromPeer, mtls(leaf(remote, "front-service"), leaf(a.datacenter, svc)), true));
-      out.push(dynamic(`mesh gateway -> ${svc} sidecar (for ${peer})`, local("mesh gateway"), mtls(leaf(remote, "front-service"), leaf(a.datacenter, svc))));
+      out.push(
+        toGateway(
+          `${peer} sidecars -> ${svc} (via mesh gateway)`,
+          fromPeer,
+          mtls(leaf(remote, "front-service"), leaf(a.datacenter, svc)),
+          true,
+        ),
+      );
+      out.push(
+        dynamic(
+          `mesh gateway -> ${svc} sidecar (for ${peer})`,
+          local("mesh gateway"),
+          mtls(leaf(remote, "front-service"), leaf(a.datacenter, svc)),
+        ),
+      );
     }
     if (!a.peerThroughMeshGateways) continue;
     const inbound: Transport = {
@@ -145,22 +199,53 @@ export function meshConnections(ctx: MatrixContext): Connection[] {
       presents: peeringCert(a.datacenter),
       // The token carries our CA and server name; the peering SNI needs no client cert
       // (tlsutil IncomingGRPCConfig: NoClientCert for the peering server name).
-      verify: { cas: [meshCa(a.datacenter)], name: { kind: "dns", value: peeringCert(a.datacenter).dnsNames[0] ?? "" } },
+      verify: {
+        cas: [meshCa(a.datacenter)],
+        name: { kind: "dns", value: peeringCert(a.datacenter).dnsNames[0] ?? "" },
+      },
     };
-    out.push(toGateway(`${peer} servers -> consul servers peering (via mesh gateway)`, fromPeer, inbound, true));
+    out.push(
+      toGateway(
+        `${peer} servers -> consul servers peering (via mesh gateway)`,
+        fromPeer,
+        inbound,
+        true,
+      ),
+    );
     const srv = ctx.server.consul;
     out.push({
       id: `mesh gateway -> consul-server grpc_tls (peering from ${peer})`,
       source: local("mesh gateway"),
-      destination: { address: `<${a.tags.server} VM>`, resolved: `<${a.tags.server} VM>`, port: srv.ports.grpc_tls, listenerPort: srv.ports.grpc_tls, protocol: "tcp", tag: a.tags.server, binds: srv.client_addr.split(" ") },
+      destination: {
+        address: `<${a.tags.server} VM>`,
+        resolved: `<${a.tags.server} VM>`,
+        port: srv.ports.grpc_tls,
+        listenerPort: srv.ports.grpc_tls,
+        protocol: "tcp",
+        tag: a.tags.server,
+        binds: srv.client_addr.split(" "),
+      },
       transport: inbound,
-      evidence: ["mesh entry Peering.PeerThroughMeshGateways", "server consul.json ports.grpc_tls, client_addr"],
+      evidence: [
+        "mesh entry Peering.PeerThroughMeshGateways",
+        "server consul.json ports.grpc_tls, client_addr",
+      ],
     });
-    out.push(toGateway(`consul servers -> ${peer} servers peering (via local mesh gateway)`, { kind: "tag", tag: a.tags.server, who: "consul-server" }, {
-      kind: "tls",
-      presents: peeringCert(remote),
-      verify: { cas: [meshCa(remote)], name: { kind: "dns", value: peeringCert(remote).dnsNames[0] ?? "" } },
-    }, false));
+    out.push(
+      toGateway(
+        `consul servers -> ${peer} servers peering (via local mesh gateway)`,
+        { kind: "tag", tag: a.tags.server, who: "consul-server" },
+        {
+          kind: "tls",
+          presents: peeringCert(remote),
+          verify: {
+            cas: [meshCa(remote)],
+            name: { kind: "dns", value: peeringCert(remote).dnsNames[0] ?? "" },
+          },
+        },
+        false,
+      ),
+    );
   }
   return out;
 }

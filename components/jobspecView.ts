@@ -24,9 +24,16 @@ export function labelled(b: Block, key: string): [string, Block][] {
   return Object.entries(m).map(([k, v]) => [k, one(v)]);
 }
 
+/** A scalar attribute as text ("" for a missing one or a block). */
+export function text(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return "";
+}
+
 /** Substitutes `${var.x}` with the job's variable values (HCL2 evaluates them at parse). */
 export function withVars(job: JobArtifact, value: unknown): string {
-  return String(value ?? "").replace(/\$\{var\.(\w+)\}/g, (_m, k: string) => {
+  return text(value).replace(/\$\{var\.(\w+)\}/g, (_m, k: string) => {
     const v = job.variables[k];
     if (v === undefined) throw new Error(`job ${job.name}: no value for var.${k}`);
     return v;

@@ -100,7 +100,8 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
       `${name}-tasks-policy`,
       {
         name: "policy-nomad-tasks",
-        description: "Nomad tasks in namespace default: read the catalog and KV under nomad-tasks/default/",
+        description:
+          "Nomad tasks in namespace default: read the catalog and KV under nomad-tasks/default/",
         rules: JSON.stringify(TASKS_POLICY_RULES),
       },
       keyed,

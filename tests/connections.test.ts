@@ -23,15 +23,34 @@ import { TlsLab } from "./harness/tlsLab";
 
 /** The connections the issue lists, as groups of matrix ids. */
 const GROUPS: { name: string; match: RegExp; only?: string }[] = [
-  { name: "Nomad agents -> local Consul HTTPS and gRPC", match: /^nomad-(server|client)( \(sidecar xDS socket\))? -> consul-/ },
-  { name: "Envoy bootstraps (sidecars, mesh gateway) -> local Consul HTTPS and xDS", match: /^envoy / },
-  { name: "API gateway setup task and its Envoy -> local Consul", match: /^api-gateway (setup|envoy)/, only: "dc1" },
-  { name: "Consul and Nomad clients and servers -> server RPC", match: / -> (consul|nomad)-server rpc$/ },
+  {
+    name: "Nomad agents -> local Consul HTTPS and gRPC",
+    match: /^nomad-(server|client)( \(sidecar xDS socket\))? -> consul-/,
+  },
+  {
+    name: "Envoy bootstraps (sidecars, mesh gateway) -> local Consul HTTPS and xDS",
+    match: /^envoy /,
+  },
+  {
+    name: "API gateway setup task and its Envoy -> local Consul",
+    match: /^api-gateway (setup|envoy)/,
+    only: "dc1",
+  },
+  {
+    name: "Consul and Nomad clients and servers -> server RPC",
+    match: / -> (consul|nomad)-server rpc$/,
+  },
   { name: "Serf LAN and WAN, TCP and UDP (Consul and Nomad)", match: / serf / },
   { name: "Consul servers -> Nomad JWKS", match: /jwks$/ },
-  { name: "the program (Consul provider, readiness gate, Nomad jobs) -> control-plane LB", match: /^program / },
+  {
+    name: "the program (Consul provider, readiness gate, Nomad jobs) -> control-plane LB",
+    match: /^program /,
+  },
   { name: "GCE health checks -> each LB port and autohealing port", match: /^gce / },
-  { name: "peers <-> mesh gateway, and the peering control plane (gRPC TLS)", match: /(mesh gateway|peering)/ },
+  {
+    name: "peers <-> mesh gateway, and the peering control plane (gRPC TLS)",
+    match: /(mesh gateway|peering)/,
+  },
   { name: "sidecar <-> sidecar (mTLS, Connect CA)", match: /sidecar$|sidecar \(for / },
   { name: "users -> API gateway listener", match: /^users -> api gateway/, only: "dc1" },
 ];
@@ -48,7 +67,9 @@ describe.each(["dc1", "dc2"])("connection matrix of %s", (stack) => {
   });
 
   test("every connection of the matrix is in a checked group, and ids are unique", () => {
-    const ungrouped = matrix.filter((c) => !GROUPS.some((g) => g.match.test(c.id))).map((c) => c.id);
+    const ungrouped = matrix
+      .filter((c) => !GROUPS.some((g) => g.match.test(c.id)))
+      .map((c) => c.id);
     expect(ungrouped).toEqual([]);
     expect(new Set(matrix.map((c) => c.id)).size).toBe(matrix.length);
   });
@@ -95,7 +116,9 @@ describe.each(["dc1", "dc2"])("connection matrix of %s", (stack) => {
     if (stack === "dc1") {
       const setup = matrix.find((c) => c.id === "api-gateway setup -> consul-client https");
       expect(setup?.destination.address).toBe("${attr.unique.network.ip-address}");
-      expect(setup?.transport).toMatchObject({ verify: { name: { kind: "dns", value: "client.dc1.consul" } } });
+      expect(setup?.transport).toMatchObject({
+        verify: { name: { kind: "dns", value: "client.dc1.consul" } },
+      });
     }
   });
 });
@@ -105,6 +128,7 @@ function explain(c: Connection): string {
   if (c.transport.kind !== "tls") return c.transport.kind;
   const t = c.transport;
   const sans = [...t.presents.dnsNames, ...t.presents.ipAddresses, ...t.presents.uris].join(",");
-  const name = t.verify.name.kind === "none" ? "chain only" : `${t.verify.name.kind} ${t.verify.name.value}`;
+  const name =
+    t.verify.name.kind === "none" ? "chain only" : `${t.verify.name.kind} ${t.verify.name.value}`;
   return `listener presents [${t.presents.issuer}: ${sans}] from ${t.presents.origin}; client trusts [${t.verify.cas.join("; ")}] and checks ${name}`;
 }

@@ -151,7 +151,12 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
       .map((m) => m[1])
       .sort();
     const loop = /for policy in ([\w\s\\-]+); do/.exec(script)?.[1] ?? "";
-    expect(loop.split(/[\s\\]+/).filter(Boolean).sort()).toEqual(written);
+    expect(
+      loop
+        .split(/[\s\\]+/)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(written);
     expect(script).not.toMatch(/"node_prefix": \{\s*"": \{\s*"policy": "write"/);
     expect(script).toContain('"agent": "%s", "dns": "%s"');
   });

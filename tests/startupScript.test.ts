@@ -49,7 +49,13 @@ const server: StartupScriptInput = {
   consulVersion: "1.22.6",
   nomadVersion: "1.10.3",
   secrets: serverSecrets,
-  accessors: { serverAgent: "a1", clientAgent: "a4", dns: "a5", nomadServer: "a2", nomadClient: "a3" },
+  accessors: {
+    serverAgent: "a1",
+    clientAgent: "a4",
+    dns: "a5",
+    nomadServer: "a2",
+    nomadClient: "a3",
+  },
 };
 const client: StartupScriptInput = {
   role: "client",

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CNI_BRIDGE_PLUGINS, CNI_VERSION, nomadCniPluginVersion } from "../components/cniPlugins";
-import { renderStartupScript } from "../components/startupScript";
+import { renderStartupScript, StartupScriptInput } from "../components/startupScript";
 import {
   installFakeIptables,
   IptablesState,
@@ -20,6 +20,31 @@ import {
 } from "./harness/fakeIptables";
 
 const LIB = path.join(__dirname, "..", "components", "startup", "lib.sh");
+
+const CLIENT: StartupScriptInput = {
+  role: "client",
+  agent: {
+    datacenter: "dc1",
+    project: "p-1",
+    region: "europe-west1",
+    joinTag: "dc1-server",
+    serverCount: 3,
+    consulEnterprise: false,
+    nomadEnterprise: false,
+    nomadBridgeCidr: "172.26.64.0/20",
+  },
+  consulVersion: "1.22.6",
+  nomadVersion: "1.10.3",
+  secrets: {
+    caCert: "a",
+    tlsCert: "b",
+    tlsKey: "c",
+    consulGossipKey: "d",
+    consulAgentToken: "e",
+    consulDnsToken: "f",
+    nomadConsulToken: "g",
+  },
+};
 
 /** The firewall script lib.sh installs (its `<<'SH'` heredoc). */
 function firewallScript(): string {
@@ -134,31 +159,8 @@ describe.each([
 });
 
 describe("the firewall is installed on clients only, as a unit Docker and Nomad require", () => {
-  const input = {
-    agent: {
-      datacenter: "dc1",
-      project: "p-1",
-      region: "europe-west1",
-      joinTag: "dc1-server",
-      serverCount: 3,
-      consulEnterprise: false,
-      nomadEnterprise: false,
-      nomadBridgeCidr: "172.26.64.0/20",
-    },
-    consulVersion: "1.22.6",
-    nomadVersion: "1.10.3",
-  };
-  const secrets = {
-    caCert: "a",
-    tlsCert: "b",
-    tlsKey: "c",
-    consulGossipKey: "d",
-    consulAgentToken: "e",
-    consulDnsToken: "f",
-    nomadConsulToken: "g",
-  };
   test("client script calls it right after preparing the host; server script never", () => {
-    const client = renderStartupScript({ ...input, role: "client", secrets });
+    const client = renderStartupScript(CLIENT);
     const lines = client.split("\n");
     expect(lines.indexOf("block_metadata_for_workloads")).toBe(
       lines.indexOf("prepare_client_host") + 1,
@@ -167,16 +169,22 @@ describe("the firewall is installed on clients only, as a unit Docker and Nomad 
       lines.indexOf("start_services"),
     );
     const server = renderStartupScript({
-      ...input,
+      ...CLIENT,
       role: "server",
       secrets: {
-        ...secrets,
+        ...CLIENT.secrets,
         nomadGossipKey: "h",
         consulManagementToken: "i",
         nomadManagementToken: "j",
         consulClientAgentToken: "k",
       },
-      accessors: { serverAgent: "1", clientAgent: "2", dns: "3", nomadServer: "4", nomadClient: "5" },
+      accessors: {
+        serverAgent: "1",
+        clientAgent: "2",
+        dns: "3",
+        nomadServer: "4",
+        nomadClient: "5",
+      },
     });
     expect(server.split("\n")).not.toContain("block_metadata_for_workloads");
   });
@@ -205,30 +213,7 @@ function fakePlugin(dir: string, name: string, out: string, code = 0): string {
 
 /** Runs lib.sh functions with the rendered header's settings (some overridden). */
 function lib(dir: string, body: string, overrides: Record<string, string> = {}) {
-  const script = renderStartupScript({
-    role: "client",
-    agent: {
-      datacenter: "dc1",
-      project: "p-1",
-      region: "europe-west1",
-      joinTag: "dc1-server",
-      serverCount: 3,
-      consulEnterprise: false,
-      nomadEnterprise: false,
-      nomadBridgeCidr: "172.26.64.0/20",
-    },
-    consulVersion: "1.22.6",
-    nomadVersion: "1.10.3",
-    secrets: {
-      caCert: "a",
-      tlsCert: "b",
-      tlsKey: "c",
-      consulGossipKey: "d",
-      consulAgentToken: "e",
-      consulDnsToken: "f",
-      nomadConsulToken: "g",
-    },
-  });
+  const script = renderStartupScript(CLIENT);
   // The header and function library only: everything up to the first top-level call.
   let defs = script.slice(0, script.indexOf("\nmain_install\n"));
   for (const [k, v] of Object.entries({ CNI_DIR: `${dir}/cni`, ...overrides })) {
@@ -310,7 +295,9 @@ describe("CNI plugins: the version Nomad's fingerprint reads", () => {
     fs.mkdirSync(path.join(dir, "cni"));
     const r = lib(dir, "install_cni_plugins");
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`CNI plugins v${CNI_VERSION} (amd64): checksum mismatch, not installed`);
+    expect(r.stderr).toContain(
+      `CNI plugins v${CNI_VERSION} (amd64): checksum mismatch, not installed`,
+    );
     expect(fs.readdirSync(path.join(dir, "cni"))).toEqual([]);
   });
 

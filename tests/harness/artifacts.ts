@@ -17,7 +17,7 @@ import {
   ProgramCert,
 } from "../../components/connectionTypes";
 import { FirewallRuleSpec } from "../../components/firewallRules";
-import { one } from "../../components/jobspecView";
+import { one, text } from "../../components/jobspecView";
 import { ProgramRun, ROOT, readStackConfig } from "./program";
 import { RecordedResource, unwrapSecrets } from "./recorder";
 
@@ -38,7 +38,7 @@ const T = {
   gate: "pulumi-nodejs:dynamic/hashistack:ReadinessGate",
 };
 
-const str = (v: unknown): string => String(unwrapSecrets(v) ?? "");
+const str = (v: unknown): string => text(unwrapSecrets(v));
 const state = (r: RecordedResource, key: string): string => str(r.outputState[key]);
 
 /** A config value as the program reads it: the stack file, else Pulumi.yaml's default. */
@@ -118,22 +118,30 @@ async function jobs(run: ProgramRun): Promise<JobArtifact[]> {
     const passed = unwrapSecrets(r.inputs.variables) as Record<string, unknown>;
     const variables: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...defaults, ...passed }))
-      if (v !== undefined) variables[k] = String(v);
+      if (v !== undefined) variables[k] = text(v);
     out.push({ name, job: one(body), variables });
   }
   return out;
 }
 
 /** The artifacts of the stack a run produced. */
-export async function collectArtifacts(run: ProgramRun, stack: string): Promise<DatacenterArtifacts> {
+export async function collectArtifacts(
+  run: ProgramRun,
+  stack: string,
+): Promise<DatacenterArtifacts> {
   const g = run.graph;
   const dc = String(run.plainOutputs.datacenter);
   const script = (role: string) =>
-    str((g.get(`${dc}-${role}s-template`).inputs.metadata as Record<string, unknown>)["startup-script"]);
+    str(
+      (g.get(`${dc}-${role}s-template`).inputs.metadata as Record<string, unknown>)[
+        "startup-script"
+      ],
+    );
   const tagOf = (role: string) =>
     String((g.get(`${dc}-${role}s-template`).inputs.tags as string[])[0]);
   const secrets: Record<string, string> = {};
-  for (const v of g.all(T.version)) secrets[str(v.inputs.secret).split("/").pop() ?? ""] = str(v.inputs.secretData);
+  for (const v of g.all(T.version))
+    secrets[str(v.inputs.secret).split("/").pop() ?? ""] = str(v.inputs.secretData);
   const firewall: FirewallRuleSpec[] = g.all(T.firewall).map((f) => ({
     role: str(f.inputs.name),
     description: str(f.inputs.description),
@@ -168,8 +176,16 @@ export async function collectArtifacts(run: ProgramRun, stack: string): Promise<
     })),
     jobs: await jobs(run),
     program: {
-      consulProvider: { address: str(provider.address), scheme: str(provider.scheme), caPem: str(provider.caPem) },
-      gate: { consulAddress: str(gate.consulAddress), nomadAddress: str(gate.nomadAddress), caPem: str(gate.caPem) },
+      consulProvider: {
+        address: str(provider.address),
+        scheme: str(provider.scheme),
+        caPem: str(provider.caPem),
+      },
+      gate: {
+        consulAddress: str(gate.consulAddress),
+        nomadAddress: str(gate.nomadAddress),
+        caPem: str(gate.caPem),
+      },
       nomad: { address: str(someJob.address), caPem: str(someJob.caPem) },
     },
     authMethod: { jwksUrl: auth.JWKSURL, caPem: auth.JWKSCACert },

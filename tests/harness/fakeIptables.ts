@@ -60,10 +60,9 @@ export interface Packet {
 
 function ipInCidr(ip: string, cidr: string): boolean {
   const [base, bits = "32"] = cidr.split("/");
-  const n = (a: string) =>
-    a.split(".").reduce((acc, o) => ((acc << 8) | Number(o)) >>> 0, 0);
+  const n = (a: string) => a.split(".").reduce((acc, o) => ((acc << 8) | Number(o)) >>> 0, 0);
   const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-  return ((n(ip) & mask) >>> 0) === ((n(base ?? "") & mask) >>> 0);
+  return (n(ip) & mask) >>> 0 === (n(base ?? "") & mask) >>> 0;
 }
 
 /** Whether one rule's matches all hold for a new (not yet established) packet. */

@@ -41,12 +41,31 @@ export class TlsLab {
     const base = path.join(this.dir, `ca${this.n++}`);
     const files = { cert: `${base}.pem`, key: `${base}.key` };
     this.openssl([
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-      "-keyout", files.key, "-out", files.cert, "-days", "2", "-subj", `/CN=${name.slice(0, 60)}`,
-      "-addext", "basicConstraints=critical,CA:TRUE",
-      "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      files.key,
+      "-out",
+      files.cert,
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${name.slice(0, 60)}`,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
     ]);
-    const ca = { cert: fs.readFileSync(files.cert, "utf8"), key: fs.readFileSync(files.key, "utf8"), files };
+    const ca = {
+      cert: fs.readFileSync(files.cert, "utf8"),
+      key: fs.readFileSync(files.key, "utf8"),
+      files,
+    };
     this.cas.set(name, ca);
     return ca;
   }
@@ -73,14 +92,41 @@ export class TlsLab {
       ].join("\n"),
     );
     this.openssl([
-      "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-      "-keyout", `${base}.key`, "-out", `${base}.csr`, "-subj", "/CN=leaf",
+      "req",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      `${base}.key`,
+      "-out",
+      `${base}.csr`,
+      "-subj",
+      "/CN=leaf",
     ]);
     this.openssl([
-      "x509", "-req", "-in", `${base}.csr`, "-CA", ca.files.cert, "-CAkey", ca.files.key,
-      "-set_serial", String(1000 + this.n), "-days", "2", "-out", `${base}.pem`, "-extfile", `${base}.ext`,
+      "x509",
+      "-req",
+      "-in",
+      `${base}.csr`,
+      "-CA",
+      ca.files.cert,
+      "-CAkey",
+      ca.files.key,
+      "-set_serial",
+      String(1000 + this.n),
+      "-days",
+      "2",
+      "-out",
+      `${base}.pem`,
+      "-extfile",
+      `${base}.ext`,
     ]);
-    const pair = { cert: fs.readFileSync(`${base}.pem`, "utf8"), key: fs.readFileSync(`${base}.key`, "utf8") };
+    const pair = {
+      cert: fs.readFileSync(`${base}.pem`, "utf8"),
+      key: fs.readFileSync(`${base}.key`, "utf8"),
+    };
     this.leaves.set(id, pair);
     return pair;
   }
@@ -123,8 +169,10 @@ export class TlsLab {
         };
         sock.setTimeout(5000, () => done(serverError ?? "timeout"));
         sock.on("data", (d) => (data += String(d)));
-        sock.on("end", () => done(data === "ok" ? undefined : (serverError ?? "closed without data")));
-        sock.on("error", (e) => done(serverError ?? `client: ${e.message}`));
+        sock.on("end", () =>
+          done(data === "ok" ? undefined : (serverError ?? "closed without data")),
+        );
+        sock.on("error", (e: Error) => done(serverError ?? `client: ${e.message}`));
       });
     } finally {
       srv.close();
@@ -139,7 +187,9 @@ function identityError(name: ServerName, cert: tls.PeerCertificate): Error | und
     const sans = (cert.subjectaltname ?? "").split(", ");
     return sans.includes(`URI:${name.value}`)
       ? undefined
-      : new Error(`certificate has no URI SAN ${name.value} (has ${cert.subjectaltname ?? "none"})`);
+      : new Error(
+          `certificate has no URI SAN ${name.value} (has ${cert.subjectaltname ?? "none"})`,
+        );
   }
   return tls.checkServerIdentity(name.value, cert);
 }
