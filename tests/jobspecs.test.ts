@@ -1,6 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "@cdktf/hcl2json";
+import { SERVICES } from "../components/configEntries";
+import { MESH_GATEWAY_JOB } from "../components/gatewayAcls";
 import { readJobspec } from "../components/workloads";
 
 type Block = Record<string, unknown>;
@@ -61,6 +63,14 @@ describe("jobspecs parse as HCL2 and say what the program relies on", () => {
       address: "0.0.0.0",
       port: "${var.port}",
     });
+  });
+
+  test("mesh gateway: job id, namespace and service are exactly what its ACL binding rule selects", async () => {
+    const { name, job: j } = await job("mesh-gateway.nomad.hcl");
+    expect(name).toBe(MESH_GATEWAY_JOB.id);
+    // No namespace attribute: Nomad places the job in "default".
+    expect(j.namespace ?? "default").toBe(MESH_GATEWAY_JOB.namespace);
+    expect(one(group(j, "mesh-gateway").service).name).toBe(SERVICES.meshGateway);
   });
 
   test("API gateway: namespace ingress, bridge static port = listener, consul identity, setup + envoy tasks", async () => {
