@@ -7,7 +7,8 @@
  *   auto-encrypt certificate (commonTLSConfig.GetCertificate), and on gRPC only with
  *   `use_auto_cert` (GRPCServerUseTLS). A client dials RPC with its auto-encrypt certificate
  *   when it has one (GetClientCertificate). Trust pools combine ca_file with the Connect CA
- *   roots that auto-encrypt (clients) or the leader (servers with allow_tls) push.
+ *   roots that auto-encrypt (clients) or the servers themselves push (with allow_tls:
+ *   agent/consul/server.go trackAutoEncryptCARoots -> UpdateAutoTLSCA).
  * - The auto-encrypt certificate is a Connect CA leaf with SANs localhost, 127.0.0.1, ::1
  *   plus auto_encrypt.dns_san/ip_san (agent/auto-config/tls.go).
  * - Nomad: tls.http and tls.rpc present tls.cert_file; verify_server_hostname checks
