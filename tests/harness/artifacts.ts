@@ -20,6 +20,7 @@ import { FirewallRuleSpec } from "../../components/firewallRules";
 import { one, text } from "../../components/jobspecView";
 import { ProgramRun, ROOT, readStackConfig } from "./program";
 import { RecordedResource, unwrapSecrets } from "./recorder";
+import { offlineStandIns } from "./stackConfig";
 
 const T = {
   secret: "gcp:secretmanager/secret:Secret",
@@ -41,9 +42,12 @@ const T = {
 const str = (v: unknown): string => text(unwrapSecrets(v));
 const state = (r: RecordedResource, key: string): string => str(r.outputState[key]);
 
-/** A config value as the program reads it: the stack file, else Pulumi.yaml's default. */
+/**
+ * A config value as the program received it in the run (runProgram's stack file with its
+ * offline stand-ins), else Pulumi.yaml's default.
+ */
 function configList(stack: string, key: string): string[] {
-  const file = readStackConfig(path.join(ROOT, `Pulumi.${stack}.yaml`));
+  const file = offlineStandIns(readStackConfig(path.join(ROOT, `Pulumi.${stack}.yaml`))).config;
   const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
     config: Record<string, { default?: unknown }>;
   };
