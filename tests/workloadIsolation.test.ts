@@ -214,8 +214,11 @@ function fakePlugin(dir: string, name: string, out: string, code = 0): string {
 /** Runs lib.sh functions with the rendered header's settings (some overridden). */
 function lib(dir: string, body: string, overrides: Record<string, string> = {}) {
   const script = renderStartupScript(CLIENT);
-  // The header and function library only: everything up to the first top-level call.
-  let defs = script.slice(0, script.indexOf("\nmain_install\n"));
+  // The header, report.sh (log, fail, BOOT_TMP and its traps) and the function library
+  // only: everything up to the first top-level call, the report of the first boot step.
+  const firstCall = /^boot_step .*$/m.exec(script);
+  if (!firstCall) throw new Error("the rendered script reports no boot step");
+  let defs = script.slice(0, firstCall.index);
   for (const [k, v] of Object.entries({ CNI_DIR: `${dir}/cni`, ...overrides })) {
     defs = defs.replace(new RegExp(`^readonly ${k}=.*$`, "m"), `readonly ${k}='${v}'`);
   }
