@@ -370,8 +370,12 @@ RequiredBy=docker.service nomad.service
 UNIT
   systemctl daemon-reload
   systemctl enable hashistack-workload-firewall.service >/dev/null
-  # First boot: Docker already runs, so apply now as well (the script is idempotent).
-  systemctl restart hashistack-workload-firewall.service
+  # First boot: Docker already runs, so apply now as well. `start`, not `restart`: on a
+  # reboot the unit already ran before Docker and Nomad, and restarting a unit restarts the
+  # units that require it (systemd.unit, Requires=: "this unit will be stopped (or
+  # restarted) if one of the other units is explicitly stopped (or restarted)"), which
+  # would restart Docker and Nomad and kill the workloads Nomad just restored.
+  systemctl start hashistack-workload-firewall.service
 }
 
 fetch_material() {
