@@ -14,9 +14,13 @@ export const PATHS = {
   keyFile: "/etc/hashistack/tls/agent-key.pem",
   consulDataDir: "/opt/hashistack/consul",
   nomadDataDir: "/opt/hashistack/nomad",
+  cniBinDir: "/opt/cni/bin",
   consulLicense: "/etc/consul.d/license.hclic",
   nomadLicense: "/etc/nomad.d/license.hclic",
 } as const;
+
+/** The project-CA certificate a client agent's HTTPS and gRPC TLS listeners present. */
+const CLIENT_LISTENER_CERT = { cert_file: PATHS.certFile, key_file: PATHS.keyFile } as const;
 
 /** Ports, once. */
 export const PORTS = {
@@ -32,6 +36,22 @@ export const PORTS = {
   nomadSerf: 4648,
   meshGateway: 8443,
 } as const;
+
+/** `tls.https` / `tls.grpc` of the Consul agent config (Consul's `TLSProtocolConfig`). */
+export interface ListenerTls {
+  verify_incoming: boolean;
+  cert_file?: string;
+  key_file?: string;
+}
+
+/**
+ * The DNS name a client agent's listener certificate carries and that clients reaching the
+ * local agent by the node IP verify (`CONSUL_TLS_SERVER_NAME` of the API gateway's setup
+ * task): the form of `consul tls cert create -client`.
+ */
+export function consulClientName(datacenter: string): string {
+  return `client.${datacenter}.consul`;
+}
 
 /** Consul agent config (subset used here; snake_case as in the Consul reference). */
 export interface ConsulAgentConfig {
@@ -55,8 +75,8 @@ export interface ConsulAgentConfig {
       verify_outgoing: boolean;
     };
     internal_rpc: { verify_incoming?: boolean; verify_server_hostname: boolean };
-    https?: { verify_incoming: boolean };
-    grpc?: { verify_incoming: boolean };
+    https?: ListenerTls;
+    grpc?: ListenerTls;
   };
   auto_encrypt: { allow_tls?: boolean; tls?: boolean };
   acl: {
@@ -66,7 +86,7 @@ export interface ConsulAgentConfig {
     enable_token_persistence: boolean;
   };
   ports: { http: number; https: number; grpc: number; grpc_tls: number; dns: number };
-  addresses?: { grpc: string };
+  addresses: { grpc: string };
   connect: { enabled: boolean };
   peering?: { enabled: boolean };
   autopilot?: { cleanup_dead_servers: boolean };
@@ -155,15 +175,22 @@ export function consulConfig(role: "server" | "client", i: AgentConfigInput): Co
     tls: {
       defaults: {
         ca_file: PATHS.caFile,
-        // Clients get their certificate from the servers (auto_encrypt).
+        // Servers present the project-CA server certificate on every interface.
         ...(server ? { cert_file: PATHS.certFile, key_file: PATHS.keyFile } : {}),
         verify_incoming: false,
         verify_outgoing: true,
       },
+      // Clients have no cert here: their outgoing RPC identity is the per-node auto-encrypt
+      // leaf (Connect CA), which tlsutil's GetClientCertificate prefers on clients anyway.
       internal_rpc: { verify_incoming: server, verify_server_hostname: true },
-      // The API authenticates with ACL tokens; operators need only the CA.
-      https: { verify_incoming: false },
-      grpc: { verify_incoming: false },
+      // The API authenticates with ACL tokens; operators need only the CA. Clients' HTTPS and
+      // gRPC TLS listeners present the project-CA client certificate: without a cert_file
+      // they would present the auto-encrypt certificate (Connect CA, SANs localhost,
+      // 127.0.0.1, ::1: agent/auto-config/tls.go), which Nomad, `consul connect envoy` and
+      // the API gateway verify against the project CA only and reject (tlsutil/config.go,
+      // commonTLSConfig.GetCertificate: the protocol's own cert first, auto-encrypt second).
+      https: { verify_incoming: false, ...(server ? {} : CLIENT_LISTENER_CERT) },
+      grpc: { verify_incoming: false, ...(server ? {} : CLIENT_LISTENER_CERT) },
     },
     auto_encrypt: server ? { allow_tls: true } : { tls: true },
     acl: {
@@ -172,19 +199,18 @@ export function consulConfig(role: "server" | "client", i: AgentConfigInput): Co
       down_policy: "extend-cache",
       enable_token_persistence: true,
     },
-    // -1 disables a listener: no plaintext HTTP anywhere; gRPC TLS only on servers (peering
-    // and mesh gateways reach it there; clients' Envoys use loopback gRPC).
+    // -1 disables a listener: no plaintext HTTP anywhere. gRPC TLS on servers (peering through
+    // the mesh gateways) and clients (the API gateway's Envoy, from its bridge namespace).
     ports: {
       http: -1,
       https: PORTS.consulHttps,
       grpc: PORTS.consulGrpc,
-      grpc_tls: server ? PORTS.consulGrpcTls : -1,
+      grpc_tls: PORTS.consulGrpcTls,
       dns: PORTS.consulDns,
     },
-    // Plaintext gRPC (xDS) is for Envoys on the same node only: loopback on servers; on
-    // clients the startup script binds it to loopback and the node IP (node.json), because
-    // the API gateway's Envoy runs in a bridge namespace and reaches the host by that IP.
-    ...(server ? { addresses: { grpc: "127.0.0.1" } } : {}),
+    // Plaintext gRPC (xDS) only on loopback: Nomad's sidecar proxies (through its alloc
+    // socket) and the host-network mesh gateway dial 127.0.0.1:8502.
+    addresses: { grpc: "127.0.0.1" },
     connect: { enabled: true },
     ...(server ? { peering: { enabled: true }, autopilot: { cleanup_dead_servers: true } } : {}),
     // Transparent proxies resolve through this agent's DNS (Nomad sets it as the task's
@@ -221,7 +247,7 @@ export function nomadConfig(role: "server" | "client", i: AgentConfigInput): Nom
           client: {
             enabled: true,
             server_join: join,
-            cni_path: "/opt/cni/bin",
+            cni_path: PATHS.cniBinDir,
             bridge_network_subnet: i.nomadBridgeCidr,
           },
         }),

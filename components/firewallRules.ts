@@ -74,9 +74,15 @@ export function firewallRules(i: FirewallInput): FirewallRuleSpec[] {
             p(PORTS.meshGateway),
           ],
         },
+        // Serf gossips over TCP and UDP: Consul LAN/WAN 8301-8302 (Consul's port table) and
+        // Nomad 4648 (Nomad's production requirements, "Ports used": TCP and UDP).
         {
           protocol: "udp",
-          ports: [`${PORTS.consulSerfLan}-${PORTS.consulSerfWan}`, p(PORTS.consulDns)],
+          ports: [
+            `${PORTS.consulSerfLan}-${PORTS.consulSerfWan}`,
+            p(PORTS.consulDns),
+            p(PORTS.nomadSerf),
+          ],
         },
       ],
     },

@@ -24,9 +24,21 @@ export const MESH_GATEWAY_RULES = {
   service_prefix: { "": { policy: "read" } },
 };
 
-/** Binding-rule selectors. */
+/** The mesh gateway's Nomad job and namespace (jobspecs/mesh-gateway.nomad.hcl). */
+export const MESH_GATEWAY_JOB = { id: "mesh-gateway", namespace: "default" } as const;
+
+/**
+ * Binding-rule selectors, over the claims Nomad's workload identities carry (nomad_namespace,
+ * nomad_job_id, nomad_service: IdentityClaims in nomad/structs/workload_id.go) as mapped by
+ * the auth method's ClaimMappings. The mesh gateway's role grants mesh:write, so its rule
+ * matches the service only in the mesh-gateway job of its namespace: any other job that
+ * names a service "mesh-gateway", in any namespace, gets no mesh:write.
+ */
 export const GATEWAY_SELECTORS = {
-  meshGateway: `value.nomad_service=="${SERVICES.meshGateway}"`,
+  meshGateway:
+    `value.nomad_service=="${SERVICES.meshGateway}" and ` +
+    `value.nomad_namespace=="${MESH_GATEWAY_JOB.namespace}" and ` +
+    `value.nomad_job_id=="${MESH_GATEWAY_JOB.id}"`,
   apiGateway: `"nomad_service" not in value and value.nomad_namespace==${INGRESS_NAMESPACE}`,
 } as const;
 

@@ -8,6 +8,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
+import { consulClientName } from "./agentConfig";
 import { SecretNames, TokenAccessors } from "./startupScript";
 
 /** Arguments of {@link ClusterSecrets}. */
@@ -112,7 +113,15 @@ export class ClusterSecrets extends pulumi.ComponentResource {
       [`server.${dc}.consul`, "server.global.nomad", "localhost"],
       ["127.0.0.1", args.controlPlaneIp],
     );
-    const clientCert = cert("client", ["client.global.nomad", "localhost"], ["127.0.0.1"]);
+    // Clients: Nomad's client identity, and the certificate of the Consul client agent's
+    // HTTPS/gRPC TLS listeners: 127.0.0.1 for Nomad and the Envoy bootstraps it runs,
+    // client.<dc>.consul for the API gateway's setup task (it dials the node IP, which no
+    // certificate made before the VM exists can carry).
+    const clientCert = cert(
+      "client",
+      ["client.global.nomad", consulClientName(dc), "localhost"],
+      ["127.0.0.1"],
+    );
 
     // Gossip keys: 32 random bytes, base64 (Consul `encrypt`, Nomad `server.encrypt`).
     const gossip = (role: string) =>
@@ -129,16 +138,28 @@ export class ClusterSecrets extends pulumi.ComponentResource {
 
     this.consulToken = token("consul-management-token");
     this.nomadToken = token("nomad-management-token");
-    const agentToken = token("consul-agent-token");
+    // One agent token per role (node:write on that role's node-name prefix only) and a
+    // read-only DNS token: see agentPolicies in startupScript.ts for each scope's reason.
+    const serverAgentToken = token("consul-server-agent-token");
+    const clientAgentToken = token("consul-client-agent-token");
+    const dnsToken = token("consul-dns-token");
     const nomadServerConsulToken = token("nomad-server-consul-token");
     const nomadClientConsulToken = token("nomad-client-consul-token");
     this.accessors = pulumi
       .all([
-        accessor("consul-agent-token"),
+        accessor("consul-server-agent-token"),
+        accessor("consul-client-agent-token"),
+        accessor("consul-dns-token"),
         accessor("nomad-server-consul-token"),
         accessor("nomad-client-consul-token"),
       ])
-      .apply(([agent, nomadServer, nomadClient]) => ({ agent, nomadServer, nomadClient }));
+      .apply(([serverAgent, clientAgent, dns, nomadServer, nomadClient]) => ({
+        serverAgent,
+        clientAgent,
+        dns,
+        nomadServer,
+        nomadClient,
+      }));
 
     const readers = { server: args.serverAccountEmail, client: args.clientAccountEmail };
     const store = (id: string, value: pulumi.Input<string>, who: Readers): string => {
@@ -178,8 +199,9 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     const servers: Readers = ["server"];
     const caCert = store("ca-cert", ca.certPem, both);
     const consulGossipKey = store("consul-gossip-key", gossip("consul"), both);
-    const consulAgentToken = store("consul-agent-token", agentToken, both);
-    // Servers read the clients' Nomad token too: they create it in Consul.
+    const consulDnsToken = store("consul-dns-token", dnsToken, both);
+    // Servers read the clients' tokens too: they create them in Consul.
+    const clientAgent = store("consul-client-agent-token", clientAgentToken, both);
     const nomadClientToken = store("nomad-client-consul-token", nomadClientConsulToken, both);
     const consulLicense = args.consulLicense
       ? store("consul-license", args.consulLicense, servers)
@@ -193,7 +215,9 @@ export class ClusterSecrets extends pulumi.ComponentResource {
         tlsCert: store("server-tls-cert", serverCert.cert, servers),
         tlsKey: store("server-tls-key", serverCert.key, servers),
         consulGossipKey,
-        consulAgentToken,
+        consulAgentToken: store("consul-server-agent-token", serverAgentToken, servers),
+        consulDnsToken,
+        consulClientAgentToken: clientAgent,
         nomadConsulToken: store("nomad-server-consul-token", nomadServerConsulToken, servers),
         nomadGossipKey: store("nomad-gossip-key", gossip("nomad"), servers),
         consulManagementToken: store("consul-management-token", this.consulToken, servers),
@@ -207,7 +231,8 @@ export class ClusterSecrets extends pulumi.ComponentResource {
         tlsCert: store("client-tls-cert", clientCert.cert, ["client"]),
         tlsKey: store("client-tls-key", clientCert.key, ["client"]),
         consulGossipKey,
-        consulAgentToken,
+        consulAgentToken: clientAgent,
+        consulDnsToken,
         nomadConsulToken: nomadClientToken,
       },
     };

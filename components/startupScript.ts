@@ -16,6 +16,7 @@ import {
   stableJson,
 } from "./agentConfig";
 import { BOOT_REPORT_KEYS, BOOT_REPORT_NAMESPACE, BootStep } from "./bootReport";
+import { BASH_SEMVER_RE, CNI_BRIDGE_PLUGINS, CNI_SHA256, CNI_VERSION } from "./cniPlugins";
 
 /** Names of the Secret Manager secrets a role reads at boot. */
 export interface SecretNames {
@@ -23,7 +24,12 @@ export interface SecretNames {
   tlsCert: string;
   tlsKey: string;
   consulGossipKey: string;
+  /** This role's Consul agent token (node:write on its own role's node names only). */
   consulAgentToken: string;
+  /** The read-only token Consul DNS answers with (both roles). */
+  consulDnsToken: string;
+  /** Servers only: the clients' agent token, so a server can create it in Consul. */
+  consulClientAgentToken?: string;
   /** The Nomad agents' Consul token (server or client flavour). */
   nomadConsulToken: string;
   /** Servers only. */
@@ -38,7 +44,9 @@ export interface SecretNames {
 
 /** Non-secret accessor IDs of the pre-generated Consul tokens (servers create them once). */
 export interface TokenAccessors {
-  agent: string;
+  serverAgent: string;
+  clientAgent: string;
+  dns: string;
   nomadServer: string;
   nomadClient: string;
 }
@@ -54,29 +62,55 @@ export interface StartupScriptInput {
   accessors?: TokenAccessors;
 }
 
-/** Consul ACL policies the servers create for the agents (rules as Consul ACL JSON). */
-export const AGENT_POLICIES: Record<string, Record<string, unknown>> = {
-  // Consul agents register their node and answer DNS (also used as the DNS token).
-  "hashistack-agents": {
-    node_prefix: { "": { policy: "write" } },
-    service_prefix: { "": { policy: "read" } },
-    agent_prefix: { "": { policy: "read" } },
-    query_prefix: { "": { policy: "read" } },
-  },
-  // Nomad clients register workload services; identities come from workload identity.
-  "hashistack-nomad-client": {
-    agent_prefix: { "": { policy: "read" } },
-    node_prefix: { "": { policy: "read" } },
-    service_prefix: { "": { policy: "write" } },
-  },
-  // Nomad servers also revoke legacy service-identity tokens (hashicorp/nomad#19721).
-  "hashistack-nomad-server": {
-    agent_prefix: { "": { policy: "read" } },
-    node_prefix: { "": { policy: "read" } },
-    service_prefix: { "": { policy: "write" } },
-    acl: "write",
-  },
-};
+/** Consul ACL rules in JSON form. */
+export type AclRules = Record<string, unknown>;
+
+/**
+ * Consul node-name prefix of a role's VMs: node_name is the hostname, which GCE sets to the
+ * instance name, `<baseInstanceName>-xxxx` with baseInstanceName `<dc>-<role>` (nodeGroup.ts).
+ */
+export function nodeNamePrefix(datacenter: string, role: "server" | "client"): string {
+  return `${datacenter}-${role}-`;
+}
+
+const read = { policy: "read" } as const;
+
+/**
+ * Consul ACL policies the servers create for the agents, each scoped to what its holder does:
+ * - agent tokens, one per role: node:write only on that role's node names and service:read
+ *   (Consul "Create an agent token"), so a token read from one client cannot rewrite a
+ *   server's catalog entry; one token per VM would need a minting step at boot.
+ * - the DNS token: node, service and prepared-query read only (Consul "Create a DNS token"),
+ *   apart from the agent token so DNS lookups never run with node:write.
+ * - Nomad's agents: service registration for workloads; servers also revoke legacy
+ *   service-identity tokens (hashicorp/nomad#19721).
+ */
+export function agentPolicies(datacenter: string): Record<string, AclRules> {
+  const agent = (role: "server" | "client"): AclRules => ({
+    node_prefix: { [nodeNamePrefix(datacenter, role)]: { policy: "write" } },
+    service_prefix: { "": read },
+  });
+  return {
+    "hashistack-server-agent": agent("server"),
+    "hashistack-client-agent": agent("client"),
+    "hashistack-dns": {
+      node_prefix: { "": read },
+      service_prefix: { "": read },
+      query_prefix: { "": read },
+    },
+    "hashistack-nomad-client": {
+      agent_prefix: { "": read },
+      node_prefix: { "": read },
+      service_prefix: { "": { policy: "write" } },
+    },
+    "hashistack-nomad-server": {
+      agent_prefix: { "": read },
+      node_prefix: { "": read },
+      service_prefix: { "": { policy: "write" } },
+      acl: "write",
+    },
+  };
+}
 
 /** Single-quotes a value for bash. */
 export function shellQuote(v: string): string {
@@ -101,6 +135,7 @@ export function renderStartupScript(input: StartupScriptInput): string {
     (!secrets.nomadGossipKey ||
       !secrets.consulManagementToken ||
       !secrets.nomadManagementToken ||
+      !secrets.consulClientAgentToken ||
       !input.accessors)
   ) {
     throw new Error(
@@ -110,7 +145,8 @@ export function renderStartupScript(input: StartupScriptInput): string {
   const packages = [
     packageSpec("consul", input.consulVersion, agent.consulEnterprise),
     packageSpec("nomad", input.nomadVersion, agent.nomadEnterprise),
-    ...(server ? [] : ["docker.io", "containernetworking-plugins", "consul-cni"]),
+    // CNI reference plugins come from their upstream release (cniPlugins.ts), not Debian.
+    ...(server ? [] : ["docker.io", "consul-cni"]),
   ];
   const vars: [string, string][] = [
     ["ROLE", role],
@@ -127,6 +163,8 @@ export function renderStartupScript(input: StartupScriptInput): string {
     ["SECRET_TLS_KEY", secrets.tlsKey],
     ["SECRET_CONSUL_GOSSIP", secrets.consulGossipKey],
     ["SECRET_CONSUL_AGENT_TOKEN", secrets.consulAgentToken],
+    ["SECRET_CONSUL_DNS_TOKEN", secrets.consulDnsToken],
+    ["SECRET_CONSUL_CLIENT_AGENT_TOKEN", secrets.consulClientAgentToken ?? ""],
     ["SECRET_NOMAD_CONSUL_TOKEN", secrets.nomadConsulToken],
     ["SECRET_NOMAD_GOSSIP", secrets.nomadGossipKey ?? ""],
     ["SECRET_CONSUL_MGMT", secrets.consulManagementToken ?? ""],
@@ -136,7 +174,9 @@ export function renderStartupScript(input: StartupScriptInput): string {
     ["SECRET_NOMAD_LICENSE", secrets.nomadLicense ?? ""],
     ["CONSUL_LICENSE_FILE", PATHS.consulLicense],
     ["NOMAD_LICENSE_FILE", PATHS.nomadLicense],
-    ["ACCESSOR_AGENT", input.accessors?.agent ?? ""],
+    ["ACCESSOR_SERVER_AGENT", input.accessors?.serverAgent ?? ""],
+    ["ACCESSOR_CLIENT_AGENT", input.accessors?.clientAgent ?? ""],
+    ["ACCESSOR_DNS", input.accessors?.dns ?? ""],
     ["ACCESSOR_NOMAD_SERVER", input.accessors?.nomadServer ?? ""],
     ["ACCESSOR_NOMAD_CLIENT", input.accessors?.nomadClient ?? ""],
     // Boot progress as guest attributes, named by the contract the readiness gate reads.
@@ -144,10 +184,16 @@ export function renderStartupScript(input: StartupScriptInput): string {
     ["BOOT_KEY_STEP", BOOT_REPORT_KEYS.step],
     ["BOOT_KEY_STATUS", BOOT_REPORT_KEYS.status],
     ["BOOT_KEY_ERROR", BOOT_REPORT_KEYS.error],
+    ["CNI_DIR", PATHS.cniBinDir],
+    ["CNI_VERSION", CNI_VERSION],
+    ["CNI_SHA256_AMD64", CNI_SHA256.amd64],
+    ["CNI_SHA256_ARM64", CNI_SHA256.arm64],
+    ["CNI_BRIDGE_PLUGINS", CNI_BRIDGE_PLUGINS.join(" ")],
+    ["SEMVER_RE", BASH_SEMVER_RE],
   ];
   const header = vars.map(([k, v]) => `readonly ${k}=${shellQuote(v)}`).join("\n");
   const policies = server
-    ? Object.entries(AGENT_POLICIES)
+    ? Object.entries(agentPolicies(agent.datacenter))
         .map(
           ([name, rules]) =>
             `write_file /etc/hashistack/policies/${name}.json 0644 root:root <<'JSON'\n${stableJson(rules)}JSON`,
@@ -169,6 +215,7 @@ export function renderStartupScript(input: StartupScriptInput): string {
     "main_install",
     step("host"),
     server ? "mount_data_disk" : "prepare_client_host",
+    server ? "" : "block_metadata_for_workloads",
     step("secrets"),
     "fetch_material",
     step("configs"),

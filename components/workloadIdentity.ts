@@ -43,12 +43,28 @@ export function jwtAuthMethodConfig(jwksUrl: string, caPem: string): JwtAuthMeth
   };
 }
 
-/** Consul ACL rules (JSON form) of the tasks' policy: read the catalog and KV. */
-export const TASKS_POLICY_RULES = {
-  key_prefix: { "": { policy: "read" } },
-  node_prefix: { "": { policy: "read" } },
-  service_prefix: { "": { policy: "read" } },
-};
+/** The Consul KV prefix a Nomad namespace's tasks may read. */
+export function tasksKvPrefix(namespace: string): string {
+  return `nomad-tasks/${namespace}/`;
+}
+
+/**
+ * Consul ACL rules (JSON form) of a Nomad namespace's tasks (role `nomad-<ns>-tasks`).
+ * `nomad setup consul` grants `key_prefix "" read` (command/asset/consul-wi-default-policy.hcl);
+ * here KV reads stop at the namespace's own prefix, so any task cannot read the whole store
+ * (other namespaces' settings, anything an operator keeps in KV). Catalog reads stay: template
+ * blocks render service addresses and health, which need service and node read.
+ */
+export function tasksPolicyRules(namespace: string): Record<string, unknown> {
+  return {
+    key_prefix: { [tasksKvPrefix(namespace)]: { policy: "read" } },
+    node_prefix: { "": { policy: "read" } },
+    service_prefix: { "": { policy: "read" } },
+  };
+}
+
+/** Rules of the default namespace's tasks (the only namespace whose tasks get a role). */
+export const TASKS_POLICY_RULES = tasksPolicyRules("default");
 
 /** Arguments of {@link WorkloadIdentity}. */
 export interface WorkloadIdentityArgs {
@@ -84,7 +100,8 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
       `${name}-tasks-policy`,
       {
         name: "policy-nomad-tasks",
-        description: "Nomad tasks: read the catalog and KV",
+        description:
+          "Nomad tasks in namespace default: read the catalog and KV under nomad-tasks/default/",
         rules: JSON.stringify(TASKS_POLICY_RULES),
       },
       keyed,

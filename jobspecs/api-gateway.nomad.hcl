@@ -82,10 +82,18 @@ job "api-gateway" {
         destination = "secrets/consul-ca.pem"
       }
 
+      # This task and Envoy run in the group's bridge namespace: they reach the node's Consul
+      # agent by the node IP, which no certificate carries. The agent's listeners present the
+      # project-CA client certificate, verified here under the DNS name it carries
+      # (CONSUL_TLS_SERVER_NAME, the Consul API client's TLS server name). Envoy's xDS stream
+      # uses gRPC TLS (8503; the bootstrap pins the CA, Envoy checks the chain); plaintext
+      # gRPC stays on the agent's loopback.
       env {
         CONSUL_HTTP_ADDR       = "https://${attr.unique.network.ip-address}:8501"
+        CONSUL_TLS_SERVER_NAME = "client.${var.datacenter}.consul"
         CONSUL_CACERT          = "${NOMAD_SECRETS_DIR}/consul-ca.pem"
-        CONSUL_GRPC_ADDR       = "${attr.unique.network.ip-address}:8502"
+        CONSUL_GRPC_ADDR       = "https://${attr.unique.network.ip-address}:8503"
+        CONSUL_GRPC_CACERT     = "${NOMAD_SECRETS_DIR}/consul-ca.pem"
         CONSUL_HTTP_TOKEN_FILE = "${NOMAD_SECRETS_DIR}/consul_token"
       }
 

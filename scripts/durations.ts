@@ -175,8 +175,9 @@ export const BOOT: Record<string, Figure> = {
     source: "typical: mkfs.ext4 (lazy init) and mount of the server data disk",
   },
   clientHost: {
-    seconds: 3,
-    source: "typical: br_netfilter, sysctl and docker start (prepare_client_host)",
+    seconds: 6,
+    source:
+      "typical: the CNI plugins release (about 51 MB from GitHub through Cloud NAT, sha256 check, tar), br_netfilter, sysctl and docker start (prepare_client_host)",
   },
   iamPropagation: {
     seconds: 120,
@@ -193,9 +194,9 @@ export const BOOT: Record<string, Figure> = {
     source: "typical: bootstrap_expect servers joined, then a Raft election (timeouts of 1-2 s)",
   },
   aclBootstrap: {
-    seconds: 8,
+    seconds: 11,
     source:
-      "typical: bootstrap_acls: 3 policies and 3 tokens through the consul CLI, then nomad acl bootstrap (about 1 s each)",
+      "typical: bootstrap_acls: 5 policies and 5 tokens through the consul CLI, then nomad acl bootstrap (about 1 s each)",
   },
   joinRetry: {
     seconds: 30,

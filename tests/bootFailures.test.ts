@@ -130,7 +130,7 @@ describeWith(
         "/etc/consul.d/secrets.json",
       ],
       [
-        "dc1-consul-agent-token",
+        "dc1-consul-server-agent-token",
         "root",
         "a UUID (an ACL token's secret ID); it holds 4 characters",
         "/etc/consul.d/secrets.json",

@@ -19,7 +19,8 @@ import {
 } from "./harness/boot/checks";
 import { BootFixture, programFixtures } from "./harness/boot/fixture";
 import { SHIMS } from "./harness/boot/image";
-import { BootResult, FileEntry, Sandbox } from "./harness/boot/sandbox";
+import { CNI_BRIDGE_PLUGINS } from "../components/cniPlugins";
+import { BootResult, FileEntry, Sandbox, cniPluginStandIn } from "./harness/boot/sandbox";
 import { TOOLS, describeWith, testWith } from "./harness/tools";
 
 const NEEDS = [TOOLS.bash, TOOLS.curl, TOOLS.jq];
@@ -170,8 +171,28 @@ describeWith(
             "LABEL=hashistack-data /opt/hashistack ext4 defaults,nofail 0 2\n",
           );
         } else {
-          expect(afterFirst.get("/opt/cni/bin/bridge")?.content).toBe(
-            `${sb.root}/usr/lib/cni/bridge`,
+          // The upstream release the script downloaded, checked and unpacked (the sandbox
+          // serves stand-in plugins, see sandbox.ts), not Debian's build.
+          for (const p of CNI_BRIDGE_PLUGINS)
+            expect({ p, ...afterFirst.get(`/opt/cni/bin/${p}`) }).toEqual({
+              p,
+              type: "file",
+              mode: 0o755,
+              content: cniPluginStandIn(p),
+            });
+          expect(afterFirst.get("/opt/cni/bin/consul-cni")?.type).toBe("link");
+          // Workloads cannot reach the metadata server: the oneshot unit ran its script.
+          expect(
+            afterFirst.get("/etc/systemd/system/hashistack-workload-firewall.service"),
+          ).toMatchObject({ mode: 0o644 });
+          expect(afterFirst.get("/usr/local/sbin/hashistack-workload-firewall")?.mode).toBe(0o755);
+          const rules = (sb.stateFile("iptables/iptables-filter") ?? "").split("\n");
+          for (const parent of ["NOMAD-ADMIN", "DOCKER-USER"])
+            expect(rules.filter((r) => r === `-A ${parent} -j HASHISTACK-METADATA`)).toHaveLength(
+              1,
+            );
+          expect(rules).toContain(
+            "-A HASHISTACK-METADATA -d 169.254.169.254/32 -p tcp -j REJECT --reject-with tcp-reset",
           );
           expect(afterFirst.get("/etc/sysctl.d/60-nomad-bridge.conf")?.content).toContain(
             "net.bridge.bridge-nf-call-iptables = 1",
@@ -192,14 +213,22 @@ describeWith(
         expect(
           leavesDiffering(rendered(fx.script, "/etc/nomad.d/nomad.json") as never, nomad),
         ).toEqual([]);
-        const agentToken = secretOf(fx, "SECRET_CONSUL_AGENT_TOKEN");
+        // Issue 10: the role's own agent token, and a separate DNS token.
         expect(consul).toMatchObject({
           node_name: hostname,
           bind_addr: ip,
           advertise_addr: ip,
           encrypt: secretOf(fx, "SECRET_CONSUL_GOSSIP"),
-          acl: { tokens: { agent: agentToken, dns: agentToken } },
+          acl: {
+            tokens: {
+              agent: secretOf(fx, "SECRET_CONSUL_AGENT_TOKEN"),
+              dns: secretOf(fx, "SECRET_CONSUL_DNS_TOKEN"),
+            },
+          },
         });
+        expect(secretOf(fx, "SECRET_CONSUL_DNS_TOKEN")).not.toBe(
+          secretOf(fx, "SECRET_CONSUL_AGENT_TOKEN"),
+        );
         expect(nomad).toMatchObject({
           name: hostname,
           advertise: { http: ip, rpc: ip, serf: ip },
@@ -211,7 +240,14 @@ describeWith(
           );
           expect(nomad.server).toMatchObject({ encrypt: secretOf(fx, "SECRET_NOMAD_GOSSIP") });
         } else {
-          expect(consul.addresses).toEqual({ grpc: `127.0.0.1 ${ip}` });
+          // Issue 10: plaintext gRPC on loopback only (node.json no longer adds the node IP);
+          // the API gateway's Envoy reaches the agent over gRPC TLS, with the project-CA cert.
+          expect(consul.addresses).toEqual({ grpc: "127.0.0.1" });
+          expect(consul.ports).toMatchObject({ grpc: 8502, grpc_tls: 8503 });
+          expect((consul.tls as { grpc: Record<string, unknown> }).grpc).toMatchObject({
+            cert_file: "/etc/hashistack/tls/agent.pem",
+            key_file: "/etc/hashistack/tls/agent-key.pem",
+          });
           expect(JSON.stringify(consul)).not.toContain("initial_management");
         }
       });
@@ -282,10 +318,20 @@ describeWith(
           const s = fx.settings;
           const token = (accessor: string) =>
             sb.stateFile(`consul/tokens/${accessor}`)?.split("\t");
-          expect(token(s.ACCESSOR_AGENT as string)).toEqual([
+          expect(token(s.ACCESSOR_SERVER_AGENT as string)).toEqual([
             secretOf(fx, "SECRET_CONSUL_AGENT_TOKEN"),
-            "hashistack-agents",
-            "hashistack agents\n",
+            "hashistack-server-agent",
+            "hashistack server agents\n",
+          ]);
+          expect(token(s.ACCESSOR_CLIENT_AGENT as string)).toEqual([
+            secretOf(fx, "SECRET_CONSUL_CLIENT_AGENT_TOKEN"),
+            "hashistack-client-agent",
+            "hashistack client agents\n",
+          ]);
+          expect(token(s.ACCESSOR_DNS as string)).toEqual([
+            secretOf(fx, "SECRET_CONSUL_DNS_TOKEN"),
+            "hashistack-dns",
+            "hashistack DNS\n",
           ]);
           expect(token(s.ACCESSOR_NOMAD_SERVER as string)?.slice(0, 2)).toEqual([
             secretOf(fx, "SECRET_NOMAD_CONSUL_TOKEN"),
@@ -295,11 +341,20 @@ describeWith(
             secretOf(fx, "SECRET_NOMAD_CLIENT_CONSUL_TOKEN"),
             "hashistack-nomad-client",
           ]);
+          expect(sb.stateDir("consul/tokens")).toHaveLength(5);
           expect(sb.stateDir("consul/policies")).toEqual([
-            "hashistack-agents.json",
+            "hashistack-client-agent.json",
+            "hashistack-dns.json",
             "hashistack-nomad-client.json",
             "hashistack-nomad-server.json",
+            "hashistack-server-agent.json",
           ]);
+          // Each policy holds the rules the script rendered for it.
+          for (const f of sb.stateDir("consul/policies"))
+            expect({ f, rules: sb.stateFile(`consul/policies/${f}`) }).toEqual({
+              f,
+              rules: afterFirst.get(`/etc/hashistack/policies/${f}`)?.content,
+            });
           expect(sb.stateFile("nomad/bootstrap")).toBe(secretOf(fx, "SECRET_NOMAD_MGMT"));
         });
 
@@ -315,10 +370,19 @@ describeWith(
           ),
         );
         expect(oneTime).toEqual([]);
-        // Unchanged configs: the agents are started (a no-op when running), never restarted.
+        // Unchanged configs: the agents are started (a no-op when running), never restarted;
+        // so is the clients' firewall unit (a restart would restart Docker and Nomad, which
+        // require it).
         expect(
           ran.filter((c) => c.startsWith("systemctl start") || c.startsWith("systemctl restart")),
-        ).toEqual(["systemctl start consul", "systemctl start nomad"]);
+        ).toEqual([
+          ...(role === "client" ? ["systemctl start hashistack-workload-firewall.service"] : []),
+          "systemctl start consul",
+          "systemctl start nomad",
+        ]);
+        // Existing policies are brought up to date with the rendered rules, never re-created.
+        if (role === "server")
+          expect(ran.filter((c) => c.startsWith("consul acl policy update"))).toHaveLength(5);
         expect(
           Object.fromEntries(
             sb.stateDir("consul/tokens").map((a) => [a, sb.stateFile(`consul/tokens/${a}`)]),

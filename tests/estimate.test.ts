@@ -129,6 +129,7 @@ describe("the boot estimate reads the startup script", () => {
     tlsKey: "key",
     consulGossipKey: "gossip",
     consulAgentToken: "agent",
+    consulDnsToken: "dns",
     nomadConsulToken: "nomad-consul",
   };
   const client = renderStartupScript({
@@ -144,15 +145,7 @@ describe("the boot estimate reads the startup script", () => {
       aptUpdates: 1,
       aptInstalls: 1,
       recommends: false,
-      packages: [
-        "apparmor",
-        "consul",
-        "consul-cni",
-        "containernetworking-plugins",
-        "docker.io",
-        "jq",
-        "nomad",
-      ],
+      packages: ["apparmor", "consul", "consul-cni", "docker.io", "jq", "nomad"],
     });
   });
 
@@ -208,7 +201,8 @@ describe("the boot estimate reads the startup script", () => {
     const f = (k: string) => BOOT[k]?.seconds ?? NaN;
     const serversUp =
       200 + f("vmStart") + installSeconds(installPlan(server)) + f("dataDisk") + f("agentStart");
-    const clientUp = serversUp - 10;
+    // Created 10 s earlier; prepares its host (clientHost) where servers mount their disk.
+    const clientUp = serversUp - 10 - f("dataDisk") + f("clientHost");
     expect(lateServers.steps).toContainEqual({
       role: "client",
       step: "Nomad clients ready (after a join retry)",

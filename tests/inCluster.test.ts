@@ -77,8 +77,9 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
     expect(get("workload-identity-tasks-role").inputs).toMatchObject({
       name: "nomad-default-tasks",
     });
+    // Issue 10: default-namespace tasks read KV under their namespace's prefix only.
     expect(JSON.parse(String(get("workload-identity-tasks-policy").inputs.rules))).toEqual({
-      key_prefix: { "": { policy: "read" } },
+      key_prefix: { "nomad-tasks/default/": { policy: "read" } },
       node_prefix: { "": { policy: "read" } },
       service_prefix: { "": { policy: "read" } },
     });
@@ -89,7 +90,9 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
     expect(rule.inputs).toMatchObject({
       bindType: "role",
       bindName: "mesh-gateway-role",
-      selector: 'value.nomad_service=="mesh-gateway"',
+      // Issue 10: only the mesh-gateway job in namespace default gets mesh:write.
+      selector:
+        'value.nomad_service=="mesh-gateway" and value.nomad_namespace=="default" and value.nomad_job_id=="mesh-gateway"',
     });
     expect(JSON.parse(String(get("gateway-acls-mesh-gateway-policy").inputs.rules))).toEqual({
       mesh: "write",
@@ -114,6 +117,48 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
     });
     expect(job.inputs).toMatchObject({ waitHealthy: true });
     expect(isSecretOnWire(job.wireInputs, "token")).toBe(true);
+  });
+
+  test("agent and DNS tokens: each role writes only its own nodes, DNS only reads", () => {
+    const script = String(
+      (run.graph.get(`${stack}-servers-template`).inputs.metadata as Record<string, string>)[
+        "startup-script"
+      ],
+    );
+    const policy = (name: string): Record<string, unknown> => {
+      const m = new RegExp(
+        `write_file /etc/hashistack/policies/${name}\\.json [^\\n]*<<'JSON'\\n([\\s\\S]*?)\\nJSON\\n`,
+      ).exec(script);
+      if (!m?.[1]) throw new Error(`no policy ${name} in the server script`);
+      return JSON.parse(m[1]) as Record<string, unknown>;
+    };
+    for (const role of ["server", "client"] as const) {
+      // Consul's node name is the hostname = the MIG's instance name <baseInstanceName>-xxxx.
+      const base = String(run.graph.get(`${stack}-${role}s-group`).inputs.baseInstanceName);
+      expect(policy(`hashistack-${role}-agent`)).toEqual({
+        node_prefix: { [`${base}-`]: { policy: "write" } },
+        service_prefix: { "": { policy: "read" } },
+      });
+    }
+    expect(policy("hashistack-dns")).toEqual({
+      node_prefix: { "": { policy: "read" } },
+      service_prefix: { "": { policy: "read" } },
+      query_prefix: { "": { policy: "read" } },
+    });
+    // Every policy the script writes is created, and no rule anywhere grants node_prefix ""
+    // write (the one token on every VM this replaced).
+    const written = [...script.matchAll(/write_file \/etc\/hashistack\/policies\/([\w-]+)\.json/g)]
+      .map((m) => m[1])
+      .sort();
+    const loop = /for policy in ([\w\s\\-]+); do/.exec(script)?.[1] ?? "";
+    expect(
+      loop
+        .split(/[\s\\]+/)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(written);
+    expect(script).not.toMatch(/"node_prefix": \{\s*"": \{\s*"policy": "write"/);
+    expect(script).toContain('"agent": "%s", "dns": "%s"');
   });
 
   test("mesh config entries: proxy-defaults, mesh, service-defaults with exact fields", () => {

@@ -1,6 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "@cdktf/hcl2json";
+import { SERVICES } from "../components/configEntries";
+import { MESH_GATEWAY_JOB } from "../components/gatewayAcls";
 import { readJobspec } from "../components/workloads";
 
 type Block = Record<string, unknown>;
@@ -63,6 +65,14 @@ describe("jobspecs parse as HCL2 and say what the program relies on", () => {
     });
   });
 
+  test("mesh gateway: job id, namespace and service are exactly what its ACL binding rule selects", async () => {
+    const { name, job: j } = await job("mesh-gateway.nomad.hcl");
+    expect(name).toBe(MESH_GATEWAY_JOB.id);
+    // No namespace attribute: Nomad places the job in "default".
+    expect(j.namespace ?? "default").toBe(MESH_GATEWAY_JOB.namespace);
+    expect(one(group(j, "mesh-gateway").service).name).toBe(SERVICES.meshGateway);
+  });
+
   test("API gateway: namespace ingress, bridge static port = listener, consul identity, setup + envoy tasks", async () => {
     const { name, job: j, variables } = await job("api-gateway.nomad.hcl");
     expect(name).toBe("api-gateway");
@@ -91,10 +101,14 @@ describe("jobspecs parse as HCL2 and say what the program relies on", () => {
     const args = (one(setup.config).args as string[]).join(" ");
     expect(args).toContain("consul connect envoy -gateway api -register");
     expect(args).toContain("-service ${NOMAD_JOB_NAME}");
+    // Issue 10: the node IP is in no certificate; the task verifies the name the client
+    // agent's listener certificate carries, and Envoy's xDS uses gRPC TLS.
     expect(one(setup.env)).toMatchObject({
       CONSUL_HTTP_ADDR: "https://${attr.unique.network.ip-address}:8501",
-      CONSUL_GRPC_ADDR: "${attr.unique.network.ip-address}:8502",
+      CONSUL_TLS_SERVER_NAME: "client.${var.datacenter}.consul",
+      CONSUL_GRPC_ADDR: "https://${attr.unique.network.ip-address}:8503",
       CONSUL_CACERT: "${NOMAD_SECRETS_DIR}/consul-ca.pem",
+      CONSUL_GRPC_CACERT: "${NOMAD_SECRETS_DIR}/consul-ca.pem",
     });
     expect(JSON.stringify(j)).not.toMatch(/SSL_VERIFY|skip_verify/i);
   });

@@ -60,6 +60,11 @@ describe.each(["dc1", "dc2"])("platform of %s", (stack) => {
       expect.arrayContaining([8300, 8301, 8302, 8501, 8503, 8600, 4646, 4647, 4648, 8443]),
     );
     expect(ports(internal)).not.toContain(8502); // plaintext gRPC stays on loopback
+    // Serf is TCP and UDP: Consul 8301-8302, Nomad 4648 (issue 10: 4648/udp was closed).
+    const udp = (internal.inputs.allows as { protocol: string; ports: string[] }[]).find(
+      (a) => a.protocol === "udp",
+    );
+    expect(udp?.ports).toEqual(["8301-8302", "8600", "4648"]);
 
     const hc = fw(run, `${stack}-health-checks`);
     expect(hc.inputs.sourceRanges).toEqual([...HEALTH_CHECK_RANGES]);
@@ -149,11 +154,17 @@ describe.each(["dc1", "dc2"])("platform of %s", (stack) => {
     expect(readers("client-tls-key")).toEqual([`${stack}-clients`]);
     expect(readers("consul-gossip-key")).toEqual([`${stack}-clients`, `${stack}-servers`]);
     expect(readers("ca-cert")).toEqual([`${stack}-clients`, `${stack}-servers`]);
+    // One agent token per role; clients never read the servers' (servers read the clients'
+    // to create it in Consul). The DNS token is read-only and on every VM.
+    expect(readers("consul-server-agent-token")).toEqual([`${stack}-servers`]);
+    expect(readers("consul-client-agent-token")).toEqual([`${stack}-clients`, `${stack}-servers`]);
+    expect(readers("consul-dns-token")).toEqual([`${stack}-clients`, `${stack}-servers`]);
+    expect(grants.some((g) => g.inputs.secretId === `${stack}-consul-agent-token`)).toBe(false);
   });
 
   test("every secret version's data is a secret on the wire", () => {
     const versions = run.graph.all("gcp:secretmanager/secretVersion:SecretVersion");
-    expect(versions).toHaveLength(12);
+    expect(versions).toHaveLength(14);
     for (const v of versions) expect(isSecretOnWire(v.wireInputs, "secretData")).toBe(true);
   });
 
@@ -172,10 +183,14 @@ describe.each(["dc1", "dc2"])("platform of %s", (stack) => {
     ]);
     const lbIp = run.graph.get(`${stack}-control-plane-ip`).outputState.address;
     expect(csr.inputs.ipAddresses).toEqual(["127.0.0.1", lbIp]);
+    // Issue 10: the client certificate also serves the Consul client agent's HTTPS and gRPC
+    // TLS listeners (127.0.0.1 for Nomad, client.<dc>.consul for the API gateway's task).
     expect(run.graph.get(`${stack}-client-csr`).inputs.dnsNames).toEqual([
       "client.global.nomad",
+      `client.${stack}.consul`,
       "localhost",
     ]);
+    expect(run.graph.get(`${stack}-client-csr`).inputs.ipAddresses).toEqual(["127.0.0.1"]);
   });
 
   test("servers: regional MIG across three zones, stateful data disk, quorum-safe updates", () => {

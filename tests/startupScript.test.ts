@@ -11,7 +11,7 @@ import {
   stableJson,
 } from "../components/agentConfig";
 import {
-  AGENT_POLICIES,
+  agentPolicies,
   packageSpec,
   renderStartupScript,
   shellQuote,
@@ -39,7 +39,9 @@ const serverSecrets = {
   tlsCert: "dc1-server-tls-cert",
   tlsKey: "dc1-server-tls-key",
   consulGossipKey: "dc1-consul-gossip-key",
-  consulAgentToken: "dc1-consul-agent-token",
+  consulAgentToken: "dc1-consul-server-agent-token",
+  consulDnsToken: "dc1-consul-dns-token",
+  consulClientAgentToken: "dc1-consul-client-agent-token",
   nomadConsulToken: "dc1-nomad-server-consul-token",
   nomadGossipKey: "dc1-nomad-gossip-key",
   consulManagementToken: "dc1-consul-management-token",
@@ -52,7 +54,13 @@ const server: StartupScriptInput = {
   consulVersion: "1.22.6",
   nomadVersion: "1.10.3",
   secrets: serverSecrets,
-  accessors: { agent: "a1", nomadServer: "a2", nomadClient: "a3" },
+  accessors: {
+    serverAgent: "a1",
+    clientAgent: "a4",
+    dns: "a5",
+    nomadServer: "a2",
+    nomadClient: "a3",
+  },
 };
 const client: StartupScriptInput = {
   role: "client",
@@ -63,6 +71,8 @@ const client: StartupScriptInput = {
     ...serverSecrets,
     tlsCert: "dc1-client-tls-cert",
     tlsKey: "dc1-client-tls-key",
+    consulAgentToken: "dc1-consul-client-agent-token",
+    consulClientAgentToken: undefined,
     nomadConsulToken: "dc1-nomad-client-consul-token",
   },
 };
@@ -123,7 +133,7 @@ describe.each([
   test("installs the pinned OSS packages from the HashiCorp repository", () => {
     expect(script).toContain(
       "readonly PACKAGES='consul=1.22.6-1 nomad=1.10.3-1" +
-        (input.role === "client" ? " docker.io containernetworking-plugins consul-cni'" : "'"),
+        (input.role === "client" ? " docker.io consul-cni'" : "'"),
     );
     expect(script).toContain("https://apt.releases.hashicorp.com");
   });
@@ -161,14 +171,24 @@ describe("Consul agent config", () => {
     expect(s.license_path).toBeUndefined();
   });
 
-  test("clients: auto-encrypt, no certificate of their own, no gRPC TLS listener, not a server", () => {
-    expect(c.ports).toEqual({ http: -1, https: 8501, grpc: 8502, grpc_tls: -1, dns: 8600 });
+  // Issue 10: clients used to serve HTTPS with the auto-encrypt certificate (Connect CA),
+  // which Nomad and Envoy bootstraps reject; their listeners now present the project-CA
+  // client certificate, RPC keeps the auto-encrypt identity.
+  test("clients: auto-encrypt for RPC, project-CA certificate on HTTPS and gRPC TLS, plaintext gRPC on loopback", () => {
+    expect(c.ports).toEqual({ http: -1, https: 8501, grpc: 8502, grpc_tls: 8503, dns: 8600 });
     expect(c.recursors).toEqual(["169.254.169.254"]);
-    expect(c.addresses).toBeUndefined(); // node.json binds gRPC to loopback + node IP at boot
+    expect(c.addresses).toEqual({ grpc: "127.0.0.1" });
     expect(c.server).toBe(false);
     expect(c.bootstrap_expect).toBeUndefined();
     expect(c.auto_encrypt).toEqual({ tls: true });
     expect(c.tls.defaults.cert_file).toBeUndefined();
+    const listener = {
+      verify_incoming: false,
+      cert_file: "/etc/hashistack/tls/agent.pem",
+      key_file: "/etc/hashistack/tls/agent-key.pem",
+    };
+    expect(c.tls.https).toEqual(listener);
+    expect(c.tls.grpc).toEqual(listener);
     expect(c.tls.internal_rpc.verify_server_hostname).toBe(true);
     expect(c.leave_on_terminate).toBe(true);
   });
@@ -252,11 +272,12 @@ describe("helpers", () => {
     );
   });
   test("agent policies are Consul ACL rules in JSON form", () => {
-    expect(AGENT_POLICIES["hashistack-nomad-server"]).toMatchObject({
+    const policies = agentPolicies("dc1");
+    expect(policies["hashistack-nomad-server"]).toMatchObject({
       acl: "write",
       service_prefix: { "": { policy: "write" } },
     });
-    expect(AGENT_POLICIES["hashistack-nomad-client"]).not.toHaveProperty("acl");
+    expect(policies["hashistack-nomad-client"]).not.toHaveProperty("acl");
   });
   testWith([TOOLS.shellcheck], "the function library itself passes shellcheck", () => {
     const dir = path.join(__dirname, "..", "components", "startup");

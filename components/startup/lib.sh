@@ -260,17 +260,64 @@ mount_data_disk() {
   chown consul:consul "$SYSROOT/opt/hashistack/consul"
 }
 
+# cni_plugin_version <binary>: the version Nomad's fingerprint reads from a CNI plugin
+# (client/fingerprint/plugins_cni.go): run it with no arguments; a failed run is "unknown";
+# else the first whitespace-separated token of its output that is a semantic version.
+cni_plugin_version() {
+  local out token tokens
+  out=$("$1" 2>&1) || return 1
+  read -r -d '' -a tokens <<<"$out" || true
+  for token in "${tokens[@]}"; do
+    if [[ $token =~ $SEMVER_RE ]]; then
+      printf '%s' "$token"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# True when every plugin Nomad's bridge network uses reports the pinned release to Nomad.
+cni_plugins_pinned() {
+  local plugin version
+  for plugin in $CNI_BRIDGE_PLUGINS; do
+    version=$(cni_plugin_version "$SYSROOT$CNI_DIR/$plugin") || return 1
+    [ "$version" = "v$CNI_VERSION" ] || return 1
+  done
+}
+
+# CNI reference plugins from the upstream release (checksum-pinned), not Debian's build,
+# whose "version unknown" Nomad would read as the CNI protocol version instead.
+install_cni_plugins() {
+  local arch sum tmp
+  cni_plugins_pinned && return 0
+  arch=$(dpkg --print-architecture)
+  case "$arch" in
+    amd64) sum=$CNI_SHA256_AMD64 ;;
+    arm64) sum=$CNI_SHA256_ARM64 ;;
+    *) fail "no pinned CNI plugins for architecture $arch" ;;
+  esac
+  # In $BOOT_TMP, removed on exit: a failed download leaves nothing behind.
+  tmp="$BOOT_TMP/cni-plugins.tgz"
+  local url="https://github.com/containernetworking/plugins/releases/download/v$CNI_VERSION/cni-plugins-linux-$arch-v$CNI_VERSION.tgz"
+  retry 5 10 curl -fsSL -o "$tmp" "$url" || fail "could not download the CNI plugins v$CNI_VERSION from $url"
+  printf '%s  %s\n' "$sum" "$tmp" | sha256sum --check --status ||
+    fail "CNI plugins v$CNI_VERSION ($arch): checksum mismatch, not installed"
+  tar -xzf "$tmp" -C "$SYSROOT$CNI_DIR"
+  rm -f "$tmp"
+  cni_plugins_pinned || fail "CNI plugins in $CNI_DIR do not report v$CNI_VERSION to Nomad's fingerprint"
+}
+
 # Clients: bridge networking for Nomad (CNI plugins in /opt/cni/bin, bridge netfilter).
 prepare_client_host() {
-  mkdir -p "$SYSROOT/opt/cni/bin" "$SYSROOT/opt/hashistack/consul" "$SYSROOT/opt/hashistack/nomad"
+  mkdir -p "$SYSROOT$CNI_DIR" "$SYSROOT/opt/hashistack/consul" "$SYSROOT/opt/hashistack/nomad"
   chown consul:consul "$SYSROOT/opt/hashistack/consul"
-  local plugin
-  for plugin in "$SYSROOT"/usr/lib/cni/*; do
-    [ -e "$plugin" ] && ln -sf "$plugin" "$SYSROOT/opt/cni/bin/$(basename "$plugin")"
-  done
-  if [ ! -e "$SYSROOT/opt/cni/bin/consul-cni" ] && command -v consul-cni >/dev/null 2>&1; then
-    ln -sf "$(command -v consul-cni)" "$SYSROOT/opt/cni/bin/consul-cni"
+  install_cni_plugins
+  if [ ! -e "$SYSROOT$CNI_DIR/consul-cni" ] && command -v consul-cni >/dev/null 2>&1; then
+    ln -sf "$(command -v consul-cni)" "$SYSROOT$CNI_DIR/consul-cni"
   fi
+  # Nomad places transparent-proxy groups only where consul-cni reports >= 1.4.2.
+  cni_plugin_version "$SYSROOT$CNI_DIR/consul-cni" >/dev/null ||
+    fail "consul-cni in $CNI_DIR reports no version Nomad can read"
   modprobe br_netfilter
   printf 'net.bridge.bridge-nf-call-arptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.bridge.bridge-nf-call-iptables = 1\n' >"$SYSROOT/etc/sysctl.d/60-nomad-bridge.conf"
   echo br_netfilter >"$SYSROOT/etc/modules-load.d/nomad-bridge.conf"
@@ -278,8 +325,63 @@ prepare_client_host() {
   systemctl enable --now docker
 }
 
+# Workloads on the bridge networks (Nomad's "nomad" bridge, Docker's docker0) must not reach
+# the GCE metadata server: it hands out the VM account's token, which reads this client's
+# secrets. Their packets to it are forwarded by the host (FORWARD chain); the agents' own
+# requests are the host's (OUTPUT) and keep working. The rules go into the two chains meant
+# for administrators, evaluated before the accept rules whichever of them comes first in
+# FORWARD: NOMAD-ADMIN, which CNI-FORWARD jumps to before the firewall plugin's per-alloc
+# accepts (Nomad docs, networking/cni: "user-controlled chain for custom rules that run
+# before rules managed by the firewall plugin"), and DOCKER-USER (Docker runs it before its
+# own rules). DNS (53) to the metadata server stays open: it is the VPC resolver and carries
+# no credentials. A oneshot unit ordered before Docker and Nomad re-applies it at every
+# boot (iptables rules do not survive a reboot); Docker and Nomad require it, so they never
+# run workloads without it.
+block_metadata_for_workloads() {
+  write_file /usr/local/sbin/hashistack-workload-firewall 0755 root:root <<'SH'
+#!/usr/bin/env bash
+# Rendered by hashistack's startup script. Idempotent: flushes and refills its own chain,
+# adds each jump only when missing.
+set -euo pipefail
+chain=HASHISTACK-METADATA
+metadata=169.254.169.254/32
+iptables -w -N "$chain" 2>/dev/null || true
+iptables -w -F "$chain"
+iptables -w -A "$chain" -d "$metadata" -p udp --dport 53 -j RETURN
+iptables -w -A "$chain" -d "$metadata" -p tcp --dport 53 -j RETURN
+iptables -w -A "$chain" -d "$metadata" -p tcp -j REJECT --reject-with tcp-reset
+iptables -w -A "$chain" -d "$metadata" -j REJECT
+for parent in NOMAD-ADMIN DOCKER-USER; do
+  iptables -w -N "$parent" 2>/dev/null || true
+  iptables -w -C "$parent" -j "$chain" 2>/dev/null || iptables -w -I "$parent" 1 -j "$chain"
+done
+SH
+  write_file /etc/systemd/system/hashistack-workload-firewall.service 0644 root:root <<'UNIT'
+[Unit]
+Description=hashistack: workloads on bridge networks cannot reach the GCE metadata server
+Before=docker.service nomad.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/hashistack-workload-firewall
+
+[Install]
+WantedBy=multi-user.target
+RequiredBy=docker.service nomad.service
+UNIT
+  systemctl daemon-reload
+  systemctl enable hashistack-workload-firewall.service >/dev/null
+  # First boot: Docker already runs, so apply now as well. `start`, not `restart`: on a
+  # reboot the unit already ran before Docker and Nomad, and restarting a unit restarts the
+  # units that require it (systemd.unit, Requires=: "this unit will be stopped (or
+  # restarted) if one of the other units is explicitly stopped (or restarted)"), which
+  # would restart Docker and Nomad and kill the workloads Nomad just restored.
+  systemctl start hashistack-workload-firewall.service
+}
+
 fetch_material() {
-  local ip name gossip agent_token nomad_token
+  local ip name gossip agent_token dns_token nomad_token
   mkdir -p "$SYSROOT$TLS_DIR" "$SYSROOT/etc/hashistack/secrets"
   chmod 0750 "$SYSROOT/etc/hashistack/secrets"
   put_secret "$SECRET_CA_CERT" "$CA_FILE" 0644 root:root
@@ -290,31 +392,32 @@ fetch_material() {
   name=$(hostname -s)
   gossip=$(checked_secret "$SECRET_CONSUL_GOSSIP" "$B64_RE")
   agent_token=$(checked_secret "$SECRET_CONSUL_AGENT_TOKEN" "$UUID_RE")
+  dns_token=$(checked_secret "$SECRET_CONSUL_DNS_TOKEN" "$UUID_RE")
   nomad_token=$(checked_secret "$SECRET_NOMAD_CONSUL_TOKEN" "$UUID_RE")
-  if [ "$ROLE" = server ]; then
-    printf '{"node_name": "%s", "bind_addr": "%s", "advertise_addr": "%s"}\n' "$name" "$ip" "$ip" |
-      write_file /etc/consul.d/node.json 0644 root:consul
-  else
-    printf '{"node_name": "%s", "bind_addr": "%s", "advertise_addr": "%s", "addresses": {"grpc": "127.0.0.1 %s"}}\n' \
-      "$name" "$ip" "$ip" "$ip" | write_file /etc/consul.d/node.json 0644 root:consul
-  fi
+
+  # Plaintext gRPC stays on loopback (consul.json); the API gateway's Envoy uses gRPC TLS.
+  printf '{"node_name": "%s", "bind_addr": "%s", "advertise_addr": "%s"}\n' "$name" "$ip" "$ip" |
+    write_file /etc/consul.d/node.json 0644 root:consul
   printf '{"name": "%s", "advertise": {"http": "%s", "rpc": "%s", "serf": "%s"}}\n' "$name" "$ip" "$ip" "$ip" |
     write_file /etc/nomad.d/node.json 0644 root:root
 
   if [ "$ROLE" = server ]; then
-    local mgmt nomad_gossip nomad_mgmt client_token
+    local mgmt nomad_gossip nomad_mgmt client_token client_agent_token
     mgmt=$(checked_secret "$SECRET_CONSUL_MGMT" "$UUID_RE")
     nomad_gossip=$(checked_secret "$SECRET_NOMAD_GOSSIP" "$B64_RE")
     printf '{"encrypt": "%s", "acl": {"tokens": {"initial_management": "%s", "agent": "%s", "dns": "%s"}}}\n' \
-      "$gossip" "$mgmt" "$agent_token" "$agent_token" | write_file /etc/consul.d/secrets.json 0640 root:consul
+      "$gossip" "$mgmt" "$agent_token" "$dns_token" | write_file /etc/consul.d/secrets.json 0640 root:consul
     printf '{"server": {"encrypt": "%s"}, "consul": {"token": "%s"}}\n' "$nomad_gossip" "$nomad_token" |
       write_file /etc/nomad.d/secrets.json 0600 root:root
     # Files the bootstrap step reads; never passed on a command line except token create.
     printf '%s' "$mgmt" | write_file /etc/hashistack/secrets/consul-management-token 0600 root:root
     nomad_mgmt=$(checked_secret "$SECRET_NOMAD_MGMT" "$UUID_RE")
     client_token=$(checked_secret "$SECRET_NOMAD_CLIENT_CONSUL_TOKEN" "$UUID_RE")
+    client_agent_token=$(checked_secret "$SECRET_CONSUL_CLIENT_AGENT_TOKEN" "$UUID_RE")
     printf '%s' "$nomad_mgmt" | write_file /etc/hashistack/secrets/nomad-management-token 0600 root:root
-    printf '%s' "$agent_token" | write_file /etc/hashistack/secrets/consul-agent-token 0600 root:root
+    printf '%s' "$agent_token" | write_file /etc/hashistack/secrets/consul-server-agent-token 0600 root:root
+    printf '%s' "$client_agent_token" | write_file /etc/hashistack/secrets/consul-client-agent-token 0600 root:root
+    printf '%s' "$dns_token" | write_file /etc/hashistack/secrets/consul-dns-token 0600 root:root
     printf '%s' "$nomad_token" | write_file /etc/hashistack/secrets/nomad-server-consul-token 0600 root:root
     printf '%s' "$client_token" | write_file /etc/hashistack/secrets/nomad-client-consul-token 0600 root:root
     if [ -n "$SECRET_CONSUL_LICENSE" ]; then
@@ -324,7 +427,7 @@ fetch_material() {
       put_secret "$SECRET_NOMAD_LICENSE" "$NOMAD_LICENSE_FILE" 0600 root:root
     fi
   else
-    printf '{"encrypt": "%s", "acl": {"tokens": {"agent": "%s", "dns": "%s"}}}\n' "$gossip" "$agent_token" "$agent_token" |
+    printf '{"encrypt": "%s", "acl": {"tokens": {"agent": "%s", "dns": "%s"}}}\n' "$gossip" "$agent_token" "$dns_token" |
       write_file /etc/consul.d/secrets.json 0640 root:consul
     printf '{"consul": {"token": "%s"}}\n' "$nomad_token" | write_file /etc/nomad.d/secrets.json 0600 root:root
   fi
@@ -367,11 +470,15 @@ ensure_token() {
     -description "$description" >/dev/null 2>&1 || consul acl token read -accessor-id "$accessor" >/dev/null
 }
 
+# ensure_policy <name>: creates the policy, or brings an existing one's rules up to date.
 ensure_policy() {
-  local name=$1
-  consul acl policy read -name "$name" >/dev/null 2>&1 && return 0
-  consul acl policy create -name "$name" -description "hashistack: $name" \
-    -rules "@$SYSROOT/etc/hashistack/policies/$name.json" >/dev/null 2>&1 || consul acl policy read -name "$name" >/dev/null
+  local name=$1 rules=@$SYSROOT/etc/hashistack/policies/$1.json
+  if consul acl policy read -name "$name" >/dev/null 2>&1; then
+    consul acl policy update -name "$name" -rules "$rules" >/dev/null
+    return
+  fi
+  consul acl policy create -name "$name" -description "hashistack: $name" -rules "$rules" \
+    >/dev/null 2>&1 || consul acl policy read -name "$name" >/dev/null
 }
 
 # acl-bootstrap (servers): Consul's ACLs are bootstrapped by `initial_management` once a
@@ -409,11 +516,16 @@ nomad_acl_bootstrap() {
 create_agent_tokens() {
   use_local_agents
   local policy
-  for policy in hashistack-agents hashistack-nomad-server hashistack-nomad-client; do
-    retry 12 5 ensure_policy "$policy" || fail "could not create the Consul ACL policy $policy"
+  for policy in hashistack-server-agent hashistack-client-agent hashistack-dns \
+    hashistack-nomad-server hashistack-nomad-client; do
+    retry 12 5 ensure_policy "$policy" || fail "could not create or update the Consul ACL policy $policy"
   done
-  retry 12 5 ensure_token "$ACCESSOR_AGENT" /etc/hashistack/secrets/consul-agent-token hashistack-agents "hashistack agents" ||
-    fail "could not create the Consul agents' token (accessor $ACCESSOR_AGENT)"
+  retry 12 5 ensure_token "$ACCESSOR_SERVER_AGENT" /etc/hashistack/secrets/consul-server-agent-token hashistack-server-agent "hashistack server agents" ||
+    fail "could not create the Consul server agents' token (accessor $ACCESSOR_SERVER_AGENT)"
+  retry 12 5 ensure_token "$ACCESSOR_CLIENT_AGENT" /etc/hashistack/secrets/consul-client-agent-token hashistack-client-agent "hashistack client agents" ||
+    fail "could not create the Consul client agents' token (accessor $ACCESSOR_CLIENT_AGENT)"
+  retry 12 5 ensure_token "$ACCESSOR_DNS" /etc/hashistack/secrets/consul-dns-token hashistack-dns "hashistack DNS" ||
+    fail "could not create the Consul DNS token (accessor $ACCESSOR_DNS)"
   retry 12 5 ensure_token "$ACCESSOR_NOMAD_SERVER" /etc/hashistack/secrets/nomad-server-consul-token hashistack-nomad-server "hashistack Nomad servers" ||
     fail "could not create the Nomad servers' Consul token (accessor $ACCESSOR_NOMAD_SERVER)"
   retry 12 5 ensure_token "$ACCESSOR_NOMAD_CLIENT" /etc/hashistack/secrets/nomad-client-consul-token hashistack-nomad-client "hashistack Nomad clients" ||

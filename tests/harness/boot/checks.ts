@@ -25,11 +25,19 @@ export function stepOfCall(c: Call, root: string): BootStep | undefined {
     )
       return "secrets";
   }
-  if (c.cmd === "systemctl" && ["start", "restart"].includes(a[0] ?? "")) return "services";
+  // The agents' units; the clients' metadata firewall unit starts while preparing the host.
+  if (
+    c.cmd === "systemctl" &&
+    ["start", "restart"].includes(a[0] ?? "") &&
+    ["consul", "nomad"].includes(a[1] ?? "")
+  )
+    return "services";
+  if (c.cmd === "systemctl" && a[1] === "hashistack-workload-firewall.service") return "packages";
   if (c.cmd === "http" && /^\/(consul|nomad)\/v1\/status\/leader$/.test(a[1] ?? ""))
     return "acl-bootstrap";
   if (c.cmd === "nomad" && a[0] === "acl" && a[1] === "bootstrap") return "acl-bootstrap";
-  if (c.cmd === "consul" && a[0] === "acl" && a[2] === "create") return "agent-tokens";
+  if (c.cmd === "consul" && a[0] === "acl" && ["create", "update"].includes(a[2] ?? ""))
+    return "agent-tokens";
   return undefined;
 }
 
@@ -118,10 +126,14 @@ export function expectedFiles(role: "server" | "client"): Record<string, Expecte
     ...common,
     "/etc/hashistack/secrets/consul-management-token": secret("SECRET_CONSUL_MGMT"),
     "/etc/hashistack/secrets/nomad-management-token": secret("SECRET_NOMAD_MGMT"),
-    "/etc/hashistack/secrets/consul-agent-token": secret("SECRET_CONSUL_AGENT_TOKEN"),
+    "/etc/hashistack/secrets/consul-server-agent-token": secret("SECRET_CONSUL_AGENT_TOKEN"),
+    "/etc/hashistack/secrets/consul-client-agent-token": secret("SECRET_CONSUL_CLIENT_AGENT_TOKEN"),
+    "/etc/hashistack/secrets/consul-dns-token": secret("SECRET_CONSUL_DNS_TOKEN"),
     "/etc/hashistack/secrets/nomad-server-consul-token": secret("SECRET_NOMAD_CONSUL_TOKEN"),
     "/etc/hashistack/secrets/nomad-client-consul-token": secret("SECRET_NOMAD_CLIENT_CONSUL_TOKEN"),
-    "/etc/hashistack/policies/hashistack-agents.json": { mode: 0o644, owner: "root:root" },
+    "/etc/hashistack/policies/hashistack-server-agent.json": { mode: 0o644, owner: "root:root" },
+    "/etc/hashistack/policies/hashistack-client-agent.json": { mode: 0o644, owner: "root:root" },
+    "/etc/hashistack/policies/hashistack-dns.json": { mode: 0o644, owner: "root:root" },
     "/etc/hashistack/policies/hashistack-nomad-client.json": { mode: 0o644, owner: "root:root" },
     "/etc/hashistack/policies/hashistack-nomad-server.json": { mode: 0o644, owner: "root:root" },
   };

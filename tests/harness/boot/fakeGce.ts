@@ -6,6 +6,8 @@
  * - the Secret Manager REST API (`/secretmanager/v1/projects/<p>/secrets/<s>/versions/
  *   latest:access`), with the IAM check: the token's account must be granted the secret;
  * - the HashiCorp apt repository's signing key (`/apt/gpg`);
+ * - GitHub release downloads (`/github/<owner>/<repo>/releases/download/...`): the files the
+ *   sandbox placed under `<stateDir>/github/` (the stand-in CNI release), else 404;
  * - the local agents' `/v1/status/leader` (`/consul/...`, `/nomad/...`), answering only while
  *   the sandbox's systemctl has the unit active.
  * Answers follow the documented shapes (status codes, `error.status` / `error.message`).
@@ -147,6 +149,14 @@ export class FakeGce {
         200,
         "-----BEGIN PGP PUBLIC KEY BLOCK-----\nsandbox\n-----END PGP PUBLIC KEY BLOCK-----\n",
       );
+    if (url.startsWith("/github/")) {
+      const file = path.join(this.opts.stateDir, url);
+      if (!file.startsWith(path.join(this.opts.stateDir, "github") + path.sep))
+        return send(404, "Not Found");
+      if (!fs.existsSync(file)) return send(404, "Not Found");
+      res.writeHead(200, { "Content-Type": "application/octet-stream" });
+      return void res.end(fs.readFileSync(file));
+    }
     const leader = /^\/(consul|nomad)\/v1\/status\/leader$/.exec(url);
     if (leader) {
       const unit = leader[1] as string;

@@ -13,7 +13,8 @@ export const REAL_TOOLS = [
   ...["bash", "cat", "cmp", "mktemp", "rm", "mkdir", "chmod", "ln", "basename", "dirname"],
   ...["grep", "awk", "sed", "head", "tail", "tr", "cut", "sort", "uniq", "wc", "jq", "base64"],
   ...["env", "touch", "cp", "mv", "ls", "id", "stat", "readlink", "date", "tee", "true"],
-  ...["false", "seq", "sha256sum", "tar", "xargs"],
+  // gzip: tar -z runs it.
+  ...["false", "seq", "sha256sum", "tar", "gzip", "xargs"],
 ];
 
 /** Names linked to shims.sh (each has its branch there; a test checks both lists agree). */

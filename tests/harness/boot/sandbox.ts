@@ -5,14 +5,17 @@
  *   root, as in CI), so a write outside the root fails instead of touching the machine;
  * - PATH holds only the stand-ins of shims.sh and a short list of real, harmless tools
  *   (coreutils, grep, awk, jq, base64): a command with neither is "not found";
- * - the metadata server, Secret Manager and the agents' HTTP endpoints are a FakeGce.
+ * - the metadata server, Secret Manager and the agents' HTTP endpoints are a FakeGce, which
+ *   also serves a stand-in of the upstream CNI plugins release (see cniRelease below).
  * A sandbox keeps its state between boots, so a second boot is a reboot of the same VM.
  */
-import { spawn } from "child_process";
+import { execFileSync, spawn } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { CNI_BRIDGE_PLUGINS, CNI_SHA256, CNI_VERSION } from "../../../components/cniPlugins";
 import { findTool } from "../tools";
 import { FakeGce, GuestWrite } from "./fakeGce";
 import { BootFixture } from "./fixture";
@@ -61,6 +64,52 @@ export interface SandboxOptions {
   secrets?: Record<string, string | undefined>;
   /** Secrets whose grant to this VM's service account is withdrawn. */
   revoke?: string[];
+}
+
+/**
+ * A stand-in CNI plugin of the upstream release: run with no arguments it prints skel's
+ * "about" text (on stderr), whose first semantic-version token is the release, which is what
+ * Nomad's fingerprint and the script's cni_plugins_pinned read.
+ */
+export function cniPluginStandIn(plugin: string): string {
+  return (
+    "#!/usr/bin/env bash\n" +
+    `printf 'CNI ${plugin} plugin v${CNI_VERSION}\\nCNI protocol versions supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0\\n' >&2\n`
+  );
+}
+
+/** Where the release is downloaded from, as the script builds the URL (amd64). */
+export const CNI_RELEASE_PATH = `containernetworking/plugins/releases/download/v${CNI_VERSION}/cni-plugins-linux-amd64-v${CNI_VERSION}.tgz`;
+
+/**
+ * The sandbox has no internet: the script downloads the CNI release from the fake, which
+ * serves a tarball of stand-in plugins laid out like upstream's (`./bridge`, ...). Its
+ * SHA-256 is not upstream's, so the sandbox's copy of the script pins this tarball's
+ * checksum instead (pinCniChecksum); everything else about the download, the check and
+ * the extraction runs as on a VM. Returns the tarball's SHA-256.
+ */
+function cniRelease(stateDir: string): string {
+  const src = path.join(stateDir, "cni-release");
+  fs.mkdirSync(src, { recursive: true });
+  for (const p of CNI_BRIDGE_PLUGINS)
+    fs.writeFileSync(path.join(src, p), cniPluginStandIn(p), { mode: 0o755 });
+  const file = path.join(stateDir, "github", CNI_RELEASE_PATH);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  execFileSync("tar", ["-czf", file, "-C", src, "."]);
+  return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
+/**
+ * The script with the pinned upstream amd64 checksum replaced by the stand-in release's
+ * (test copy only; the rendered script must pin upstream's, checked here). Same line count,
+ * so line numbers in ERR-trap messages still match the rendered script.
+ */
+export function pinCniChecksum(script: string, sha256: string): string {
+  const pinned = `readonly CNI_SHA256_AMD64='${CNI_SHA256.amd64}'`;
+  if (!script.includes("install_cni_plugins")) return script;
+  if (!script.split("\n").includes(pinned))
+    throw new Error(`the script does not pin the upstream CNI release: no line ${pinned}`);
+  return script.replace(pinned, `readonly CNI_SHA256_AMD64='${sha256}'`);
 }
 
 const HOSTNAME = "sandbox-vm-0001";
@@ -164,7 +213,11 @@ export class Sandbox {
       if (!real) throw new Error(`${name} is needed by the boot sandbox`);
       fs.symlinkSync(real, path.join(this.dirs.real, name));
     }
-    fs.writeFileSync(path.join(this.dir, "startup-script.sh"), fixture.script);
+    const cniSha = cniRelease(this.state);
+    fs.writeFileSync(
+      path.join(this.dir, "startup-script.sh"),
+      pinCniChecksum(fixture.script, cniSha),
+    );
     if (process.getuid?.() === 0) chownTree(this.dir, NOBODY);
   }
 

@@ -5,8 +5,9 @@
 # state kept under $SANDBOX_STATE (packages, units, mounts, Consul/Nomad ACLs, owners).
 # Files go under $HASHISTACK_SYSROOT only: a path outside it is an error, never a write.
 # Environment (set by sandbox.ts): SANDBOX_STATE, HASHISTACK_SYSROOT, SANDBOX_REAL (real
-# curl and install), SANDBOX_FAKE_URL (the fake GCE server), SANDBOX_METADATA_URL (where
-# the metadata server answers, or a closed port), SANDBOX_HOSTNAME, SANDBOX_FAIL.
+# curl and install), SANDBOX_FAKE_URL (the fake GCE server, which also serves the GitHub
+# release downloads), SANDBOX_METADATA_URL (where the metadata server answers, or a closed
+# port), SANDBOX_HOSTNAME, SANDBOX_FAIL.
 # shellcheck disable=SC2015 # `A && B || fail` is meant: fail unless both hold.
 set -uo pipefail
 readonly S=$SANDBOX_STATE R=$HASHISTACK_SYSROOT
@@ -65,7 +66,16 @@ add_user() {
 
 # --- packages ---------------------------------------------------------------------------
 
-unit_file() { printf '%s/usr/lib/systemd/system/%s.service' "$R" "${1%.service}"; }
+# unit_file <unit>: the unit's file as systemd picks it: /etc/systemd/system (the
+# administrator's, where the script writes its own units) before the packages' /usr/lib.
+unit_file() {
+  local u=${1%.service}
+  if [ -f "$R/etc/systemd/system/$u.service" ]; then
+    printf '%s/etc/systemd/system/%s.service' "$R" "$u"
+  else
+    printf '%s/usr/lib/systemd/system/%s.service' "$R" "$u"
+  fi
+}
 
 # postinst <package>: what the package's installation leaves on the machine.
 postinst() {
@@ -183,6 +193,18 @@ condition_met() {
   esac
 }
 
+# run_oneshot <start|restart> <unit>: a oneshot unit (RemainAfterExit=yes) runs its
+# ExecStart (under the sandbox root, with these stand-ins on PATH) when started while
+# inactive, or restarted; starting it while active does nothing, as systemd does.
+run_oneshot() {
+  local sub=$1 u=$2 exec_start
+  if [ "$sub" = start ] && [ -f "$S/units/$u.active" ]; then return 0; fi
+  exec_start=$(sed -n 's/^ExecStart=//p' "$(unit_file "$u")")
+  rm -f "$S/units/$u.active"
+  "$R$exec_start" || die 1 "Job for $u.service failed because the control process exited with error code."
+  touch "$S/units/$u.active"
+}
+
 systemctl_shim() {
   local sub=$1 now=0 u units=()
   shift
@@ -210,7 +232,11 @@ systemctl_shim() {
           rm -f "$S/units/$u.active"
           die 1 "Job for $u.service failed because the control process exited with error code."
         fi
-        if condition_met "$u"; then touch "$S/units/$u.active"; fi
+        if grep -qx 'Type=oneshot' "$(unit_file "$u")"; then
+          run_oneshot "$sub" "$u"
+        elif condition_met "$u"; then
+          touch "$S/units/$u.active"
+        fi
       done
       ;;
     is-active) [ -f "$S/units/${units[0]}.active" ] || die 3 inactive ;;
@@ -323,6 +349,17 @@ nomad_shim() {
   printf 'Accessor ID  = 00000000-0000-4000-8000-000000000001\nSecret ID    = %s\nType         = management\n' "$token"
 }
 
+# consul-cni: run with no arguments (as Nomad's fingerprint does), it prints its "about"
+# line with the installed package's version; without the package there is no binary.
+consul_cni_shim() {
+  local version
+  version=$(grep '^consul-cni'$'\t' "$S/dpkg" 2>/dev/null | cut -f2)
+  [ -n "$version" ] || die 127 "consul-cni: command not found"
+  if [ $# -eq 0 ]; then
+    printf 'CNI consul-cni plugin v%s\nCNI protocol versions supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0\n' "${version%-*}" >&2
+  fi
+}
+
 # --- files and disks --------------------------------------------------------------------------
 
 install_shim() {
@@ -418,12 +455,23 @@ iptables_shim() {
   mkdir -p "$S/iptables"
   local f=$S/iptables/$cmd-$table op=${args[0]:-} rule="${args[*]:1}"
   touch "$f"
+  # -I <chain> [<position>] <rule>: the position is not part of the rule.
+  if [ "$op" = -I ] && [[ ${args[2]:-} =~ ^[0-9]+$ ]]; then rule="${args[1]} ${args[*]:3}"; fi
   case $op in
     -N)
       if grep -qxF -- "-N ${args[1]}" "$f"; then die 1 "iptables: Chain already exists."; fi
       echo "-N ${args[1]}" >>"$f"
       ;;
-    -A | -I) echo "-A $rule" >>"$f" ;;
+    -A) echo "-A $rule" >>"$f" ;;
+    -I)
+      { echo "-A $rule" && cat "$f"; } >"$f.tmp"
+      mv "$f.tmp" "$f"
+      ;;
+    -F)
+      grep -qxF -- "-N ${args[1]}" "$f" || die 1 "iptables: No chain/target/match by that name."
+      grep -v -- "^-A ${args[1]} " "$f" >"$f.tmp"
+      mv "$f.tmp" "$f"
+      ;;
     -C) grep -qxF -- "-A $rule" "$f" || die 1 "iptables: Bad rule (does a matching rule exist in that chain?)." ;;
     -D)
       grep -qxF -- "-A $rule" "$f" || die 1 "iptables: Bad rule (does a matching rule exist in that chain?)."
@@ -459,6 +507,8 @@ curl_shim() {
       target=$SANDBOX_METADATA_URL/${url#http://*/} ;;
     https://secretmanager.googleapis.com/*) target=$SANDBOX_FAKE_URL/secretmanager/${url#https://*/} ;;
     https://apt.releases.hashicorp.com/*) target=$SANDBOX_FAKE_URL/apt/${url#https://*/} ;;
+    # Release downloads (the CNI plugins): the fake serves a stand-in release (sandbox.ts).
+    https://github.com/*) target=$SANDBOX_FAKE_URL/github/${url#https://*/} ;;
     https://127.0.0.1:8501/* | https://127.0.0.1:4646/*)
       [ -n "$cacert" ] && cmp -s "$cacert" "$S/expected-ca.pem" ||
         die 60 "curl: (60) SSL certificate problem: unable to get local issuer certificate"
@@ -494,8 +544,9 @@ case $cmd in
   useradd) useradd_shim "$@" ;;
   iptables | ip6tables) iptables_shim "$@" ;;
   curl) curl_shim "$@" ;;
+  consul-cni) consul_cni_shim "$@" ;;
   # Recorded, nothing else to model: they succeed on a healthy VM.
-  apt-mark | modprobe | sysctl | sleep | consul-cni | docker | groupadd | usermod | \
+  apt-mark | modprobe | sysctl | sleep | docker | groupadd | usermod | \
     update-ca-certificates | netfilter-persistent | iptables-save | iptables-restore) ;;
   *) die 127 "sandbox: no shim for $cmd" ;;
 esac
