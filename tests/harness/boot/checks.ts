@@ -32,7 +32,7 @@ export function stepOfCall(c: Call, root: string): BootStep | undefined {
     ["consul", "nomad"].includes(a[1] ?? "")
   )
     return "services";
-  if (c.cmd === "systemctl" && a[1] === "hashistack-workload-firewall.service") return "packages";
+  if (c.cmd === "systemctl" && a[1] === "hashistack-workload-firewall.service") return "host";
   if (c.cmd === "http" && /^\/(consul|nomad)\/v1\/status\/leader$/.test(a[1] ?? ""))
     return "acl-bootstrap";
   if (c.cmd === "nomad" && a[0] === "acl" && a[1] === "bootstrap") return "acl-bootstrap";
