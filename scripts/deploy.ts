@@ -8,12 +8,19 @@
  */
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { ROOT } from "../tests/harness/stackConfig";
-import { automationOps, summarizeCliError } from "./automation";
-import { deployAll, describePlan } from "./orchestrate";
+import { automationOps, runOrganization, summarizeCliError, workspaceOptions } from "./automation";
+import { deployAll, describePlan, qualified } from "./orchestrate";
 import { hasPulumiCli, NO_CLI } from "./pulumiCli";
 import { deployOrder, destroyOrder, readStacks } from "./stackOrder";
+import { typeCheckProgram } from "./typeCheck";
 
 async function up(stacks: ReturnType<typeof readStacks>): Promise<number> {
+  // Once for the whole run: every update then runs transpile-only (automation.ts).
+  const notTyped = typeCheckProgram(ROOT);
+  if (notTyped) {
+    console.error(notTyped);
+    return 1;
+  }
   const ops = automationOps(ROOT, (line) => console.log(line));
   const result = await deployAll(stacks, ops, (line) => console.log(`==> ${line}`));
   for (const s of result.skipped) console.log(`==> skipped ${s}: nothing to do`);
@@ -30,10 +37,16 @@ async function up(stacks: ReturnType<typeof readStacks>): Promise<number> {
 }
 
 async function destroy(order: string[]): Promise<number> {
-  for (const name of order) {
+  // The stacks npm run deploy made: bare names in the backend's default organization.
+  const org = await runOrganization(ROOT);
+  for (const short of order) {
+    const name = qualified(org, short);
     console.log(`\n=== destroy ${name} ===`);
     try {
-      const stack = await LocalWorkspace.selectStack({ stackName: name, workDir: ROOT });
+      const stack = await LocalWorkspace.selectStack(
+        { stackName: name, workDir: ROOT },
+        workspaceOptions(ROOT),
+      );
       await stack.destroy({ onOutput: (out) => process.stdout.write(out) });
     } catch (e) {
       const message = summarizeCliError(e instanceof Error ? e.message : String(e));

@@ -2,10 +2,17 @@
  * `npm run deploy`'s orchestration, behind a small interface so it is tested offline with a
  * fake (tests/delivery.test.ts); scripts/automation.ts implements it with the Automation API.
  *
- * 1. prepare: every stack is created if missing; the acceptors' outputs are read.
+ * 1. prepare: the organization bare stack names land in is read, and every stack is named
+ *    `<org>/hashistack/<stack>` from then on, which is how the program qualifies a short
+ *    dialer entry (`pulumi.getOrganization()` is the deployed stack's organization). A dialer
+ *    entry naming a stack of this run under another organization stops the run here: the
+ *    run would deploy and read a different stack than the dialer reads. Every stack is
+ *    created if missing; acceptors' and dialers' outputs are read.
  * 2. platform, every stack at once: a dialer whose acceptor (a stack of this run) does not yet
  *    export a token for it runs with that peer deferred (`hashistack:deferredPeers`, see
- *    components/deferral.ts); a dialer whose acceptor already does runs in full.
+ *    components/deferral.ts); a dialer whose acceptor already does runs in full. A peer the
+ *    dialer's own outputs show as established is never deferred (the update would delete the
+ *    peering): the run stops in prepare instead.
  * 3. peering, per dialer, as soon as its own platform and its acceptors' platforms are done:
  *    a plain `pulumi up` when something was deferred or an acceptor's token changed meanwhile
  *    (re-peering), skipped otherwise.
@@ -14,27 +21,35 @@
  * `pulumi up` and the deferral is recomputed from live outputs, so a re-run resumes: finished
  * stacks show no changes and whatever failed is done again.
  */
-import { createHash } from "crypto";
+import {
+  deferralConflicts,
+  deferrals,
+  localDials,
+  organizationProblems,
+  Phase,
+  qualified,
+  StepFailure,
+  tokenDigest,
+} from "./deployPlan";
 import { StackInfo } from "./stackOrder";
 
-/** The Automation API operations the orchestration needs. */
+export { deferrals, qualified } from "./deployPlan";
+export type { Phase, StepFailure } from "./deployPlan";
+
+/** The Automation API operations the orchestration needs. Stacks are fully qualified. */
 export interface StackOps {
+  /**
+   * The organization a stack named without one is created in: the backend's default
+   * organization (Pulumi Cloud: `pulumi org set-default`, else the user's own), and
+   * `organization` on the file backend.
+   */
+  organization(): Promise<string>;
   /** Creates the stack when missing (`createOrSelectStack`); says which happened. */
   ensureStack(stack: string): Promise<"created" | "existing">;
   /** The stack's current outputs, secrets in plain form (kept in memory, never printed). */
   outputs(stack: string): Promise<Record<string, unknown>>;
   /** `pulumi up` with the policy pack; the listed dialer peers deferred for this run only. */
   up(stack: string, opts: { deferredPeers: string[]; label: string }): Promise<void>;
-}
-
-/** The two phases of a stack. */
-export type Phase = "prepare" | "platform" | "peering";
-
-/** One failed step. */
-export interface StepFailure {
-  stack: string;
-  phase: Phase;
-  message: string;
 }
 
 /** What a run did. */
@@ -44,48 +59,6 @@ export interface DeployResult {
   /** Peering steps skipped because nothing was deferred and no token changed. */
   skipped: string[];
   failures: StepFailure[];
-}
-
-/** Output name of the acceptors' tokens (components/peerOutputs.ts), keyed by datacenter. */
-const TOKENS = "peeringTokens";
-
-/** A digest of the token an acceptor's outputs hold for `datacenter`, if any. */
-export function tokenDigest(
-  outputs: Record<string, unknown>,
-  datacenter: string,
-): string | undefined {
-  const tokens = outputs[TOKENS];
-  const token =
-    tokens && typeof tokens === "object"
-      ? (tokens as Record<string, unknown>)[datacenter]
-      : undefined;
-  return typeof token === "string" && token.length > 0
-    ? createHash("sha256").update(token).digest("hex")
-    : undefined;
-}
-
-/** The dials of a stack whose acceptor is part of this run. */
-function localDials(s: StackInfo, names: Set<string>) {
-  return s.dials.filter((d) => names.has(d.stack) && d.stack !== s.stack);
-}
-
-/**
- * Remote datacenters each stack defers in its platform step: dialed acceptors of this run
- * that export no token for it yet.
- */
-export function deferrals(
-  stacks: StackInfo[],
-  outputs: Record<string, Record<string, unknown>>,
-): Record<string, string[]> {
-  const names = new Set(stacks.map((s) => s.stack));
-  return Object.fromEntries(
-    stacks.map((s) => [
-      s.stack,
-      localDials(s, names)
-        .filter((d) => !tokenDigest(outputs[d.stack] ?? {}, s.datacenter))
-        .map((d) => d.datacenter),
-    ]),
-  );
 }
 
 /** Human-readable plan, printed before anything runs. */
@@ -105,6 +78,61 @@ export function describePlan(stacks: StackInfo[]): string[] {
 const firstLine = (e: unknown) =>
   (e instanceof Error ? e.message : String(e)).trim().split("\n")[0] ?? "";
 
+/** Prepare: every stack created and read under one organization; failures stop the run. */
+async function prepare(
+  stacks: StackInfo[],
+  ops: StackOps,
+  log: (line: string) => void,
+): Promise<
+  | { failures: StepFailure[] }
+  | {
+      org: string;
+      before: Record<string, Record<string, unknown>>;
+      deferred: Record<string, string[]>;
+    }
+> {
+  const names = new Set(stacks.map((s) => s.stack));
+  let org: string;
+  try {
+    org = await ops.organization();
+  } catch (e) {
+    const all = stacks.map((s) => s.stack).join(", ");
+    return {
+      failures: [
+        {
+          stack: all,
+          phase: "prepare",
+          message: `no organization to deploy into: ${firstLine(e)}`,
+        },
+      ],
+    };
+  }
+  const wrongOrg = organizationProblems(stacks, org);
+  if (wrongOrg.length > 0) return { failures: wrongOrg };
+  // Acceptors for their tokens, dialers for their established peerings.
+  const read = new Set(
+    stacks.flatMap((s) => {
+      const dials = localDials(s, names);
+      return dials.length > 0 ? [s.stack, ...dials.map((d) => d.stack)] : [];
+    }),
+  );
+  const before: Record<string, Record<string, unknown>> = {};
+  // One stack at a time: `stack select --create` also selects it in the workspace.
+  for (const s of stacks) {
+    try {
+      const name = qualified(org, s.stack);
+      if ((await ops.ensureStack(name)) === "created") log(`created stack ${name}`);
+      if (read.has(s.stack)) before[s.stack] = await ops.outputs(name);
+    } catch (e) {
+      return { failures: [{ stack: s.stack, phase: "prepare", message: firstLine(e) }] };
+    }
+  }
+  const deferred = deferrals(stacks, before);
+  const conflicts = deferralConflicts(stacks, before, deferred, org);
+  if (conflicts.length > 0) return { failures: conflicts };
+  return { org, before, deferred };
+}
+
 /** Runs the whole deploy; never throws (failures come back named). */
 export async function deployAll(
   stacks: StackInfo[],
@@ -113,19 +141,12 @@ export async function deployAll(
 ): Promise<DeployResult> {
   const result: DeployResult = { done: [], skipped: [], failures: [] };
   const names = new Set(stacks.map((s) => s.stack));
-  const acceptors = [...new Set(stacks.flatMap((s) => localDials(s, names).map((d) => d.stack)))];
-  const before: Record<string, Record<string, unknown>> = {};
-  // Prepare, one stack at a time: `stack select --create` also selects it in the workspace.
-  for (const s of stacks) {
-    try {
-      if ((await ops.ensureStack(s.stack)) === "created") log(`created stack ${s.stack}`);
-      if (acceptors.includes(s.stack)) before[s.stack] = await ops.outputs(s.stack);
-    } catch (e) {
-      result.failures.push({ stack: s.stack, phase: "prepare", message: firstLine(e) });
-      return result;
-    }
+  const prepared = await prepare(stacks, ops, log);
+  if ("failures" in prepared) {
+    result.failures.push(...prepared.failures);
+    return result;
   }
-  const deferred = deferrals(stacks, before);
+  const { org, before, deferred } = prepared;
 
   const finished = new Set<string>();
   const run = async (stack: string, phase: Phase, body: () => Promise<boolean>) => {
@@ -146,7 +167,7 @@ export async function deployAll(
     run(s.stack, "platform", async () => {
       const d = deferred[s.stack] ?? [];
       log(`${s.stack}: platform${d.length > 0 ? ` (peering with ${d.join(", ")} deferred)` : ""}`);
-      await ops.up(s.stack, { deferredPeers: d, label: `${s.stack} platform` });
+      await ops.up(qualified(org, s.stack), { deferredPeers: d, label: `${s.stack} platform` });
       return true;
     });
 
@@ -155,7 +176,7 @@ export async function deployAll(
       const dials = localDials(s, names);
       const changed: string[] = [];
       for (const d of dials) {
-        const now = tokenDigest(await ops.outputs(d.stack), s.datacenter);
+        const now = tokenDigest(await ops.outputs(qualified(org, d.stack)), s.datacenter);
         if (now !== tokenDigest(before[d.stack] ?? {}, s.datacenter)) changed.push(d.stack);
       }
       if ((deferred[s.stack] ?? []).length === 0 && changed.length === 0) {
@@ -163,7 +184,7 @@ export async function deployAll(
         return false;
       }
       log(`${s.stack}: peering with ${dials.map((d) => d.datacenter).join(", ")}`);
-      await ops.up(s.stack, { deferredPeers: [], label: `${s.stack} peering` });
+      await ops.up(qualified(org, s.stack), { deferredPeers: [], label: `${s.stack} peering` });
       return true;
     });
 

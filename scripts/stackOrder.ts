@@ -1,6 +1,7 @@
 /**
- * Deploy order of this project's stacks, derived from their peers: an acceptor before
- * every stack that dials it (the dialer reads its token); destroy in reverse. Pure, tested.
+ * The stacks of this directory as `npm run deploy` needs them, and their deploy order: an
+ * acceptor before every stack that dials it (the dialer reads its token); destroy in
+ * reverse. Pure, tested.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -12,22 +13,51 @@ export interface StackPeers {
   dials: string[];
 }
 
+/** An acceptor stack of this project that a dialer entry names. */
+export interface Dial {
+  /** The acceptor's stack name, without organization and project. */
+  stack: string;
+  /** The remote datacenter of the entry (its token is keyed by the dialer's datacenter). */
+  datacenter: string;
+  /**
+   * The organization the entry names (`<org>/<project>/<stack>`); absent for a short entry
+   * (`<stack>`), which the program qualifies with its own organization
+   * (`pulumi.getOrganization()`: the organization of the stack being deployed).
+   */
+  org?: string;
+}
+
 /** A stack of this project as `npm run deploy` needs it: its datacenter and whom it dials. */
 export interface StackInfo {
   stack: string;
   /** Its `hashistack:datacenter` (acceptors key their tokens by it). */
   datacenter: string;
-  /** Acceptor stacks of this project it dials, with the remote datacenter of each entry. */
-  dials: { stack: string; datacenter: string }[];
+  /** Acceptor stacks of this project it dials. */
+  dials: Dial[];
+  /** Its `gcp:project`, when set: stacks sharing one contend on its IAM policy. */
+  gcpProject?: string;
 }
 
 /** This program's Pulumi project name (stack references into other projects impose no order). */
-const PROJECT = "hashistack";
+export const PROJECT = "hashistack";
 
 /**
- * Reads every `Pulumi.<stack>.yaml` in `dir`. A dialer entry names its acceptor as
- * `<org>/<project>/<stack>` (or a shorter suffix of it); only acceptors of this project count.
+ * One dialer entry's acceptor, when it is a stack of this project: `<stack>` or
+ * `<org>/<project>/<stack>`, the two forms the program accepts (components/config.ts).
+ * Anything else (another project, a malformed entry the program refuses) is not one.
  */
+export function parseDial(spec: string): Dial | undefined {
+  const [role, datacenter, ref, ...rest] = spec.split(":");
+  if (role !== "dialer" || !datacenter || !ref || rest.length > 0) return undefined;
+  const parts = ref.split("/");
+  if (parts.some((p) => p === "")) return undefined;
+  if (parts.length === 1) return { stack: ref, datacenter };
+  const [org, project, stack] = parts;
+  if (parts.length !== 3 || project !== PROJECT || !org || !stack) return undefined;
+  return { stack, datacenter, org };
+}
+
+/** Reads every `Pulumi.<stack>.yaml` in `dir`. */
 export function readStacks(dir: string): StackInfo[] {
   return fs
     .readdirSync(dir)
@@ -37,16 +67,14 @@ export function readStacks(dir: string): StackInfo[] {
       const stack = f.split(".")[1] as string;
       const config = readStackConfig(path.join(dir, f));
       const peers = JSON.parse(config["hashistack:peers"] ?? "[]") as string[];
-      const dials = peers
-        .map((p) => p.split(":"))
-        .filter(([role, remote, ref]) => role === "dialer" && remote && ref)
-        .map(([, remote, ref]) => ({ remote: remote as string, parts: (ref as string).split("/") }))
-        .filter(({ parts }) => parts.length < 2 || parts[parts.length - 2] === PROJECT)
-        .map(({ remote, parts }) => ({
-          stack: parts[parts.length - 1] as string,
-          datacenter: remote,
-        }));
-      return { stack, datacenter: config["hashistack:datacenter"] ?? stack, dials };
+      const dials = peers.map(parseDial).filter((d): d is Dial => d !== undefined);
+      const gcpProject = config["gcp:project"];
+      return {
+        stack,
+        datacenter: config["hashistack:datacenter"] ?? stack,
+        dials,
+        ...(gcpProject ? { gcpProject } : {}),
+      };
     });
 }
 

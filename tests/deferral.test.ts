@@ -4,7 +4,13 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { activePeers, deferralNotice, parseDeferredPeers } from "../components/deferral";
 import { PeerConfig } from "../components/configTypes";
-import { deferredConfig, summarizeCliError } from "../scripts/automation";
+import {
+  deferredConfig,
+  summarizeCliError,
+  workspaceOptions,
+  WORKSPACE_ENV,
+} from "../scripts/automation";
+import { programTsconfig, typeCheckProgram } from "../scripts/typeCheck";
 import { ProgramRun, ROOT, runProgram } from "./harness/program";
 
 const dialer: PeerConfig = {
@@ -73,6 +79,76 @@ describe("the deferred run's config file (scripts/automation.ts)", () => {
         "hashistack:deferredPeers": ["dc1"],
       },
     });
+  });
+
+  test("the copy is the stack file byte for byte plus one line: scalars such as an unquoted 1.20, comments and quoting kept", () => {
+    const original = [
+      "# dc2: the dialer.",
+      "encryptionsalt: v1:abc",
+      "config:",
+      "    # an unusual indentation, kept",
+      "    gcp:project: p-123456",
+      "    hashistack:consulVersion: 1.20",
+      "    hashistack:note: 'yes'",
+      "    hashistack:consulLicense:",
+      "        secure: v1:cipher",
+      "",
+    ].join("\n");
+    const copy = deferredConfig(original, ["dc1"]);
+    const lines = copy.split("\n");
+    expect(lines[3]).toBe('    hashistack:deferredPeers: ["dc1"]');
+    expect([...lines.slice(0, 3), ...lines.slice(4)].join("\n")).toBe(original);
+    // A YAML round trip would have turned the version into 1.2.
+    expect(copy).toContain("hashistack:consulVersion: 1.20\n");
+    expect(yaml.dump(yaml.load(original))).toContain("hashistack:consulVersion: 1.2\n");
+  });
+
+  test("a stack file without config gets one; one that sets the key itself or uses a flow mapping is refused", () => {
+    expect(deferredConfig("encryptionsalt: v1:abc\n", ["dc1"])).toBe(
+      'encryptionsalt: v1:abc\nconfig:\n  hashistack:deferredPeers: ["dc1"]\n',
+    );
+    expect(deferredConfig("config:\nsecretsprovider: x\n", ["dc1"])).toBe(
+      'config:\n  hashistack:deferredPeers: ["dc1"]\nsecretsprovider: x\n',
+    );
+    expect(() => deferredConfig("config:\n  hashistack:deferredPeers: []\n", ["dc1"])).toThrow(
+      "the stack file sets hashistack:deferredPeers: only npm run deploy sets it, for one run; remove it from the stack file",
+    );
+    expect(() => deferredConfig("config: {gcp:project: p}\n", ["dc1"])).toThrow(
+      'could not add hashistack:deferredPeers to the stack file: its config must be a block mapping ("config:" on a line of its own)',
+    );
+  });
+
+  test("every update runs transpile-only (the runtime's switch); the deploy type-checks once with the CLI's tsconfig", () => {
+    expect(WORKSPACE_ENV).toEqual({ PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
+    expect(workspaceOptions("/x")).toEqual({
+      workDir: "/x",
+      envVars: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" },
+    });
+    // The runtime reads exactly this variable and value (@pulumi/pulumi cmd/run/run.js).
+    const runJs = fs.readFileSync(
+      path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/run/run.js"),
+      "utf8",
+    );
+    expect(runJs).toContain('process.env["PULUMI_NODEJS_TRANSPILE_ONLY"]');
+    expect(runJs).toContain('transpileOnly = transpileOnlyEnv === "true"');
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "typecheck-"));
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.yaml"),
+      "name: t\nruntime:\n  name: nodejs\n  options:\n    tsconfig: tsconfig.prog.json\n",
+    );
+    fs.writeFileSync(
+      path.join(dir, "tsconfig.prog.json"),
+      JSON.stringify({ compilerOptions: { strict: true, types: [] }, include: ["index.ts"] }),
+    );
+    expect(programTsconfig(dir)).toBe(path.join(dir, "tsconfig.prog.json"));
+    fs.writeFileSync(path.join(dir, "index.ts"), "export const n: number = 1;\n");
+    expect(typeCheckProgram(dir)).toBeUndefined();
+    fs.writeFileSync(path.join(dir, "index.ts"), 'export const n: number = "one";\n');
+    expect(typeCheckProgram(dir)).toBe(
+      "the program does not type-check (tsc --noEmit -p tsconfig.prog.json); nothing was deployed:\n" +
+        "index.ts(1,14): error TS2322: Type 'string' is not assignable to type 'number'.",
+    );
   });
 
   test("CLI failures are summarized by their error lines", () => {

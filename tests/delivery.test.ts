@@ -1,10 +1,20 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
 import { renderExports } from "../scripts/envExports";
+import { backendOrganization } from "../scripts/automation";
 import { deployAll, deferrals, describePlan } from "../scripts/orchestrate";
 import { NO_CLI } from "../scripts/pulumiCli";
-import { deployOrder, destroyOrder, readStackPeers, readStacks } from "../scripts/stackOrder";
+import {
+  deployOrder,
+  destroyOrder,
+  parseDial,
+  readStackPeers,
+  readStacks,
+  StackInfo,
+} from "../scripts/stackOrder";
+import { PEERINGS, peerName } from "../scripts/deployPlan";
 import { FakeStacks } from "./harness/fakeStacks";
+import { runProgram } from "./harness/program";
 import { ROOT } from "./harness/stackConfig";
 
 describe("stack order", () => {
@@ -53,7 +63,7 @@ describe("stack order", () => {
 function shippedPair(): FakeStacks {
   return new FakeStacks({
     dc1: { datacenter: "dc1", accepts: ["dc2"], dials: [], ms: 40 },
-    dc2: { datacenter: "dc2", accepts: [], dials: [{ stack: "dc1", datacenter: "dc1" }], ms: 20 },
+    dc2: { datacenter: "dc2", accepts: [], dials: [{ ref: "dc1", datacenter: "dc1" }], ms: 20 },
   });
 }
 
@@ -63,8 +73,13 @@ describe("npm run deploy orchestration (fake Automation API)", () => {
 
   test("the shipped stacks as the orchestrator reads them", () => {
     expect(stacks).toEqual([
-      { stack: "dc1", datacenter: "dc1", dials: [] },
-      { stack: "dc2", datacenter: "dc2", dials: [{ stack: "dc1", datacenter: "dc1" }] },
+      { stack: "dc1", datacenter: "dc1", dials: [], gcpProject: "my-gcp-project-dc1" },
+      {
+        stack: "dc2",
+        datacenter: "dc2",
+        dials: [{ stack: "dc1", datacenter: "dc1", org: "organization" }],
+        gcpProject: "my-gcp-project-dc2",
+      },
     ]);
     expect(describePlan(stacks)).toEqual([
       "platform phase (all at once): dc1, dc2",
@@ -77,7 +92,10 @@ describe("npm run deploy orchestration (fake Automation API)", () => {
     const log: string[] = [];
     const result = await deployAll(stacks, fake, (l) => log.push(l));
     expect(result.failures).toEqual([]);
-    expect(log.slice(0, 2)).toEqual(["created stack dc1", "created stack dc2"]);
+    expect(log.slice(0, 2)).toEqual([
+      "created stack organization/hashistack/dc1",
+      "created stack organization/hashistack/dc2",
+    ]);
     expect(fake.ups).toEqual([
       { label: "dc1 platform", deferredPeers: [] },
       { label: "dc2 platform", deferredPeers: ["dc1"] },
@@ -88,7 +106,7 @@ describe("npm run deploy orchestration (fake Automation API)", () => {
     expect(fake.at("start dc1 platform")).toBeLessThan(fake.at("end dc2 platform"));
     // The peering completes after the acceptor finished, never before.
     expect(fake.at("start dc2 peering")).toBeGreaterThan(fake.at("end dc1 platform"));
-    expect(fake.outputsOf.dc2?.peerings).toEqual({ "dc1-default": "token-dc1-for-dc2-gen1" });
+    expect(fake.out("dc2")?.peerings).toEqual({ "dc1-default": "token-dc1-for-dc2-gen1" });
     expect(result.done).toEqual(["dc2 platform", "dc1 platform", "dc2 peering"]);
   });
 
@@ -119,7 +137,7 @@ describe("npm run deploy orchestration (fake Automation API)", () => {
       { label: "dc2 platform", deferredPeers: ["dc1"] },
       { label: "dc2 peering", deferredPeers: [] },
     ]);
-    expect(fake.outputsOf.dc2?.peerings).toEqual({ "dc1-default": "token-dc1-for-dc2-gen1" });
+    expect(fake.out("dc2")?.peerings).toEqual({ "dc1-default": "token-dc1-for-dc2-gen1" });
   });
 
   test("a re-run after a failed peering deploys the dialer in one step (its acceptor's token exists)", async () => {
@@ -142,8 +160,8 @@ describe("npm run deploy orchestration (fake Automation API)", () => {
       { label: "dc2 platform", deferredPeers: [] },
     ]);
     expect(result.skipped).toEqual(["dc2 peering"]);
-    expect(log).not.toContain("created stack dc1");
-    expect(fake.outputsOf.dc2?.peerings).toEqual({ "dc1-default": "token-dc1-for-dc2-gen1" });
+    expect(log).not.toContain("created stack organization/hashistack/dc1");
+    expect(fake.out("dc2")?.peerings).toEqual({ "dc1-default": "token-dc1-for-dc2-gen1" });
   });
 
   test("re-peering: a token the acceptor replaced during the platform phase is picked up by the peering phase", async () => {
@@ -154,7 +172,7 @@ describe("npm run deploy orchestration (fake Automation API)", () => {
     const result = await deployAll(stacks, fake, quiet);
     expect(result.failures).toEqual([]);
     expect(fake.ups.map((u) => u.label)).toEqual(["dc1 platform", "dc2 platform", "dc2 peering"]);
-    expect(fake.outputsOf.dc2?.peerings).toEqual({ "dc1-default": "token-dc1-for-dc2-gen2" });
+    expect(fake.out("dc2")?.peerings).toEqual({ "dc1-default": "token-dc1-for-dc2-gen2" });
   });
 
   test("three stacks: dc2's peering waits for dc3's platform only; dc3 defers dc1 but accepts dc2 at once", async () => {
@@ -165,11 +183,11 @@ describe("npm run deploy orchestration (fake Automation API)", () => {
     ];
     const fake = new FakeStacks({
       dc1: { datacenter: "dc1", accepts: ["dc3"], dials: [], ms: 60 },
-      dc2: { datacenter: "dc2", accepts: [], dials: [{ stack: "dc3", datacenter: "dc3" }], ms: 10 },
+      dc2: { datacenter: "dc2", accepts: [], dials: [{ ref: "dc3", datacenter: "dc3" }], ms: 10 },
       dc3: {
         datacenter: "dc3",
         accepts: ["dc2"],
-        dials: [{ stack: "dc1", datacenter: "dc1" }],
+        dials: [{ ref: "dc1", datacenter: "dc1" }],
         ms: 20,
       },
     });
@@ -179,8 +197,8 @@ describe("npm run deploy orchestration (fake Automation API)", () => {
     expect(fake.at("start dc2 peering")).toBeGreaterThan(fake.at("end dc3 platform"));
     expect(fake.at("start dc2 peering")).toBeLessThan(fake.at("end dc1 platform"));
     expect(fake.at("start dc3 peering")).toBeGreaterThan(fake.at("end dc1 platform"));
-    expect(fake.outputsOf.dc2?.peerings).toEqual({ "dc3-default": "token-dc3-for-dc2-gen1" });
-    expect(fake.outputsOf.dc3?.peerings).toEqual({ "dc1-default": "token-dc1-for-dc3-gen1" });
+    expect(fake.out("dc2")?.peerings).toEqual({ "dc3-default": "token-dc3-for-dc2-gen1" });
+    expect(fake.out("dc3")?.peerings).toEqual({ "dc1-default": "token-dc1-for-dc3-gen1" });
   });
 
   test("a stack that cannot be created or selected stops the run in phase prepare", async () => {
@@ -194,6 +212,138 @@ describe("npm run deploy orchestration (fake Automation API)", () => {
       { stack: "dc9", phase: "prepare", message: "unknown stack dc9" },
     ]);
     expect(fake.ups).toEqual([]);
+  });
+});
+
+describe("organizations: every operation names the stack the program reads", () => {
+  const quiet = () => undefined;
+  /** dc1 accepts dc2; dc2's entry names dc1 as `ref` (as its hashistack:peers writes it). */
+  const pair = (ref: string, defaultOrg: string) =>
+    new FakeStacks(
+      {
+        dc1: { datacenter: "dc1", accepts: ["dc2"], dials: [], ms: 20 },
+        dc2: { datacenter: "dc2", accepts: [], dials: [{ ref, datacenter: "dc1" }], ms: 10 },
+      },
+      defaultOrg,
+    );
+  const info = (org?: string): StackInfo[] => [
+    { stack: "dc1", datacenter: "dc1", dials: [] },
+    {
+      stack: "dc2",
+      datacenter: "dc2",
+      dials: [{ stack: "dc1", datacenter: "dc1", ...(org ? { org } : {}) }],
+    },
+  ];
+
+  test("dialer entries: a short stack, or org/project/stack of this project; others impose nothing", () => {
+    expect(parseDial("dialer:dc1:dc1")).toEqual({ stack: "dc1", datacenter: "dc1" });
+    expect(parseDial("dialer:dc1:acme/hashistack/dc1")).toEqual({
+      stack: "dc1",
+      datacenter: "dc1",
+      org: "acme",
+    });
+    for (const spec of [
+      "dialer:dc1:acme/other-project/dc1",
+      "dialer:dc1:hashistack/dc1",
+      "dialer:dc1:acme//dc1",
+      "dialer:dc1:",
+      "acceptor:dc2",
+    ])
+      expect([spec, parseDial(spec)]).toEqual([spec, undefined]);
+  });
+
+  test("the fake models the danger: deferring an established peer deletes the peering", async () => {
+    const fake = pair("acme/hashistack/dc1", "someone");
+    fake.seed("someone/hashistack/dc2", { peerings: { "dc1-default": "t" } });
+    await fake.up("dc2", { deferredPeers: ["dc1"], label: "dc2 platform" });
+    expect(fake.deletedPeerings).toEqual(["someone/hashistack/dc2 dc1-default"]);
+  });
+
+  test("an acceptor named under another organization than the run's stops the run in prepare: nothing created, deployed or deleted", async () => {
+    // Pulumi Cloud, default organization "someone"; dc2 (in someone) dials acme's dc1, which
+    // holds its peering. Deploying "dc1" would create someone/hashistack/dc1 with no token
+    // and defer dc2, deleting its real peering.
+    const fake = pair("acme/hashistack/dc1", "someone");
+    fake.seed("acme/hashistack/dc1", { peeringTokens: { dc2: "token-dc1-for-dc2-gen1" } });
+    fake.seed("someone/hashistack/dc2", { peerings: { "dc1-default": "token-dc1-for-dc2-gen1" } });
+    const result = await deployAll(info("acme"), fake, quiet);
+    expect(result.failures).toEqual([
+      {
+        stack: "dc2",
+        phase: "prepare",
+        message:
+          'hashistack:peers names the acceptor acme/hashistack/dc1, but this run deploys dc1 as someone/hashistack/dc1 (stacks without an organization go to someone, the backend\'s default): nothing was deployed. Make acme the default (pulumi org set-default acme), or write the entry as "dialer:dc1:dc1" to use someone',
+      },
+    ]);
+    expect(fake.names).toEqual([]);
+    expect(fake.ups).toEqual([]);
+    expect([...fake.existing].sort()).toEqual(["acme/hashistack/dc1", "someone/hashistack/dc2"]);
+    expect(fake.deletedPeerings).toEqual([]);
+  });
+
+  test("the organization named in full and the default agree: every operation uses the full name", async () => {
+    const fake = pair("acme/hashistack/dc1", "acme");
+    const result = await deployAll(info("acme"), fake, quiet);
+    expect(result.failures).toEqual([]);
+    expect(new Set(fake.names)).toEqual(new Set(["acme/hashistack/dc1", "acme/hashistack/dc2"]));
+    expect(fake.out("acme/hashistack/dc2")?.peerings).toEqual({
+      "dc1-default": "token-dc1-for-dc2-gen1",
+    });
+  });
+
+  test("a short entry (dialer:dc1:dc1) is the run's organization, as the program qualifies it", async () => {
+    const fake = pair("dc1", "acme");
+    const result = await deployAll(info(), fake, quiet);
+    expect(result.failures).toEqual([]);
+    expect(fake.ups.map((u) => u.label)).toEqual(["dc1 platform", "dc2 platform", "dc2 peering"]);
+    expect(new Set(fake.names)).toEqual(new Set(["acme/hashistack/dc1", "acme/hashistack/dc2"]));
+    expect(fake.out("acme/hashistack/dc2")?.peerings).toEqual({
+      "dc1-default": "token-dc1-for-dc2-gen1",
+    });
+  });
+
+  test("safety belt: a peer the dialer shows as established is never deferred; the run stops in prepare", async () => {
+    // The acceptor lost its token (its acceptor entry removed, or the stack re-created) while
+    // dc2 still holds the peering it established.
+    const fake = pair("dc1", "organization");
+    fake.seed("dc1", { datacenter: "dc1" });
+    fake.seed("dc2", { peerings: { "dc1-default": { state: "ACTIVE", importedServices: [] } } });
+    const result = await deployAll(info(), fake, quiet);
+    expect(result.failures).toEqual([
+      {
+        stack: "dc2",
+        phase: "prepare",
+        message:
+          'its peering dc1-default is established (output "peerings"), but organization/hashistack/dc1 exports no peering token for dc2: deferring the peer would delete that peering, so nothing was deployed. Check that hashistack:peers names the acceptor stack holding it and that this acceptor has "acceptor:dc2" in its hashistack:peers (pulumi up -s dc1), then run npm run deploy again',
+      },
+    ]);
+    expect(fake.ups).toEqual([]);
+    expect(fake.deletedPeerings).toEqual([]);
+  });
+
+  test("the belt reads the output the program exports: dc2's peerings keyed by peer name", async () => {
+    // An update (not a preview): the wait's outputs are known.
+    const run = await runProgram({ stack: "dc2" });
+    if (run.error) throw run.error;
+    expect(Object.keys(run.plainOutputs[PEERINGS] as object)).toEqual([peerName("dc1")]);
+  });
+
+  test("the run's organization: the file backend's is always organization; Pulumi Cloud's default, else the user", async () => {
+    const never = () => Promise.reject(new Error("not asked"));
+    await expect(backendOrganization({ user: "me", url: "file://~" }, never)).resolves.toBe(
+      "organization",
+    );
+    await expect(backendOrganization({ user: "me", url: "gs://bucket" }, never)).resolves.toBe(
+      "organization",
+    );
+    const cloud = { user: "me", url: "https://api.pulumi.com" };
+    await expect(backendOrganization(cloud, async () => "acme\n")).resolves.toBe("acme");
+    await expect(
+      backendOrganization(cloud, async () => "No Default Org Specified\n"),
+    ).resolves.toBe("me");
+    await expect(backendOrganization({ user: "me" }, never)).rejects.toThrow(
+      "the Pulumi CLI did not say which backend it is logged in to (pulumi whoami --json reports it from CLI 3.58 on): upgrade the CLI",
+    );
   });
 });
 
