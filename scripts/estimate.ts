@@ -178,9 +178,12 @@ function chain(timed: Map<string, Timed>, last: Timed): Timed[] {
 
 const s = (k: keyof typeof ENGINE) => ENGINE[k].seconds;
 
-/** One `pulumi up` of a whole stack: the CLI's own time plus the resources'. */
-export function updateSeconds(e: StackEstimate): number {
-  return s("updateStart") + e.resources + s("updateEnd");
+/**
+ * One `pulumi up` of a whole stack: the CLI's own time plus the resources'. By hand the
+ * runtime type-checks the program first; npm run deploy runs its updates transpile-only.
+ */
+export function updateSeconds(e: StackEstimate, typeChecked = true): number {
+  return s("updateStart") + (typeChecked ? s("typeCheck") : 0) + e.resources + s("updateEnd");
 }
 
 /** The stacks of an `npm run deploy` estimate. */
@@ -194,7 +197,10 @@ export interface DeployInput {
   acceptors: string[];
 }
 
-/** Sequential (stack after stack, acceptors first) versus npm run deploy (parallel). */
+/**
+ * Sequential (`pulumi up` by hand, stack after stack, acceptors first) versus npm run deploy
+ * (parallel).
+ */
 export function estimateDeploy(
   stacks: DeployInput[],
   table: Record<string, TypeFigure> = RESOURCE_TYPES,
@@ -207,8 +213,11 @@ export function estimateDeploy(
   const platformEnd: Record<string, number> = {};
   for (const d of stacks) {
     perStack[d.stack] = updateSeconds(scheduleStack(d.full, table));
+    // One type check and every stack prepared, then the platform updates (transpile-only).
     platformEnd[d.stack] =
-      s("prepare") * stacks.length + updateSeconds(scheduleStack(d.platform, table));
+      s("typeCheck") +
+      s("prepare") * stacks.length +
+      updateSeconds(scheduleStack(d.platform, table), false);
   }
   const sequential = Object.values(perStack).reduce((a, b) => a + b, 0);
   let parallel = Math.max(...Object.values(platformEnd));
@@ -227,7 +236,7 @@ export function estimateDeploy(
       platformEnd[d.stack] ?? 0,
       ...d.acceptors.map((a) => platformEnd[a] ?? 0),
     );
-    parallel = Math.max(parallel, start + updateSeconds(scheduleStack(d.full, table, same)));
+    parallel = Math.max(parallel, start + updateSeconds(scheduleStack(d.full, table, same), false));
   }
   return { perStack, sequential, parallel };
 }

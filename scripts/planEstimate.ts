@@ -15,7 +15,8 @@ const pad = (n: number) => n.toFixed(0).padStart(4);
 /** Lines for one stack's estimate. */
 export function stackEstimateLines(stack: string, graph: Graph): string[] {
   const e = scheduleStack(graph);
-  const start = ENGINE.updateStart.seconds;
+  // By hand: the CLI's start and the runtime's type check come before the first resource.
+  const start = ENGINE.updateStart.seconds + ENGINE.typeCheck.seconds;
   const lines = [
     `Estimated deploy duration (first deploy into an empty project; figures and sources in scripts/durations.ts):`,
     `  pulumi up -s ${stack}: ${minutes(updateSeconds(e))}` +
