@@ -142,6 +142,8 @@ describe("the deferred run's config file (scripts/automation.ts)", () => {
       JSON.stringify({ compilerOptions: { strict: true, types: [] }, include: ["index.ts"] }),
     );
     expect(programTsconfig(dir)).toBe(path.join(dir, "tsconfig.prog.json"));
+    // This project's: what Pulumi.yaml gives the CLI.
+    expect(programTsconfig(ROOT)).toBe(path.join(ROOT, "tsconfig.pulumi.json"));
     fs.writeFileSync(path.join(dir, "index.ts"), "export const n: number = 1;\n");
     expect(typeCheckProgram(dir)).toBeUndefined();
     fs.writeFileSync(path.join(dir, "index.ts"), 'export const n: number = "one";\n');

@@ -5,14 +5,17 @@ import { backendOrganization } from "../scripts/automation";
 import { deployAll, deferrals, describePlan } from "../scripts/orchestrate";
 import { NO_CLI } from "../scripts/pulumiCli";
 import {
+  Dial,
   deployOrder,
   destroyOrder,
   parseDial,
+  PROJECT,
   readStackPeers,
   readStacks,
   StackInfo,
 } from "../scripts/stackOrder";
-import { PEERINGS, peerName } from "../scripts/deployPlan";
+import { qualifyStack } from "../components/peerSpec";
+import { PEERINGS, peerName, qualified } from "../scripts/deployPlan";
 import { FakeStacks } from "./harness/fakeStacks";
 import { runProgram } from "./harness/program";
 import { ROOT } from "./harness/stackConfig";
@@ -77,7 +80,8 @@ describe("npm run deploy orchestration (fake Automation API)", () => {
       {
         stack: "dc2",
         datacenter: "dc2",
-        dials: [{ stack: "dc1", datacenter: "dc1", org: "organization" }],
+        // "dialer:dc1:dc1": the organization of the run, as the program resolves it.
+        dials: [{ stack: "dc1", datacenter: "dc1" }],
         gcpProject: "my-gcp-project-dc2",
       },
     ]);
@@ -250,6 +254,18 @@ describe("organizations: every operation names the stack the program reads", () 
       "acceptor:dc2",
     ])
       expect([spec, parseDial(spec)]).toEqual([spec, undefined]);
+  });
+
+  test("a dial names the stack the program reads: both forms qualified as components/peerSpec.ts does", () => {
+    for (const [ref, org] of [
+      ["dc1", "acme"],
+      ["acme/hashistack/dc1", "acme"],
+      ["dc1", "organization"],
+    ] as const) {
+      const dial = parseDial(`dialer:dc1:${ref}`) as Dial;
+      const program = qualifyStack(ref, { stack: "dc2", project: PROJECT, organization: org });
+      expect([ref, qualified(dial.org ?? org, dial.stack)]).toEqual([ref, program]);
+    }
   });
 
   test("the fake models the danger: deferring an established peer deletes the peering", async () => {
