@@ -91,6 +91,40 @@ const f = (k: string) => (BOOT[k] as Figure).seconds;
 const secretsRead = (script: string) =>
   [...script.matchAll(/^readonly SECRET_[A-Z_]+='([^']+)'$/gm)].length;
 
+/**
+ * How long the script keeps trying to read a secret: lib.sh's SECRET_READ_ATTEMPTS, every
+ * SECRET_READ_INTERVAL seconds. IAM grants take "typically 2 minutes, potentially 7 minutes
+ * or longer" to apply (cloud.google.com/iam/docs/access-change-propagation), and a boot that
+ * gives up earlier fails on a grant that was about to work.
+ */
+export function secretReadBudget(script: string): { attempts: number; interval: number } {
+  const value = (name: string) => {
+    const m = new RegExp(`^readonly ${name}=(\\d+)$`, "m").exec(script);
+    if (!m) throw new Error(`startup script sets no ${name}: the secret reads' retry budget`);
+    return Number(m[1]);
+  };
+  return { attempts: value("SECRET_READ_ATTEMPTS"), interval: value("SECRET_READ_INTERVAL") };
+}
+
+/** Seconds the script waits before it gives up on a secret (sleeps between attempts). */
+export const budgetSeconds = (b: { attempts: number; interval: number }) =>
+  (b.attempts - 1) * b.interval;
+
+/**
+ * When the first secret read succeeds: attempts from `from` every `interval` seconds; the
+ * first one at or after `readable` works. One past the budget fails the boot.
+ */
+export function secretReadAt(script: string, from: number, readable: number, role: string): number {
+  if (readable <= from) return from;
+  const b = secretReadBudget(script);
+  const wait = Math.ceil((readable - from) / b.interval) * b.interval;
+  if (wait > budgetSeconds(b))
+    throw new Error(
+      `the ${role} boot would give up reading its secrets after ${budgetSeconds(b)} s, before the IAM grant applies (${Math.round(readable - from)} s later): raise the retry budget of the secret reads in components/startup/lib.sh`,
+    );
+  return from + wait;
+}
+
 /** An agent trying from `at` succeeds once `possible`: at once, or on a later retry. */
 function joined(at: number, possible: number): number {
   return at >= possible ? at : at + Math.ceil((possible - at) / f("joinRetry")) * f("joinRetry");
@@ -125,7 +159,7 @@ export function clusterReady(
     const readable = g.secretsGranted + f("iamPropagation");
     const fetched = add(
       readable > prepared ? "secrets read (after IAM propagation)" : "secrets read",
-      Math.max(prepared, readable) + secretsRead(g.script) * f("secretRead"),
+      secretReadAt(g.script, prepared, readable, g.role) + secretsRead(g.script) * f("secretRead"),
     );
     up[g.role] = add("agents started", fetched + f("agentStart"));
     discoverable[g.role] = g.discoveryGranted + f("iamPropagation");

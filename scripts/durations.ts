@@ -182,7 +182,7 @@ export const BOOT: Record<string, Figure> = {
   iamPropagation: {
     seconds: 120,
     source:
-      "documented: IAM access change propagation, 'typically 2 minutes, potentially 7 minutes or longer' (cloud.google.com/iam/docs/access-change-propagation); the first secret read waits for it",
+      "documented: IAM access change propagation, 'typically 2 minutes, potentially 7 minutes or longer' (cloud.google.com/iam/docs/access-change-propagation); the first secret read retries until it applies, on lib.sh's interval and within its budget (bootEstimate.ts secretReadBudget)",
   },
   secretRead: {
     seconds: 0.5,

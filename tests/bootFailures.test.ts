@@ -112,8 +112,10 @@ describeWith(
       );
     });
 
-    test("a secret the VM may not read: 403, with what grants access", async () => {
+    test("a secret the VM may not read: 403, retried for about 9 minutes (IAM propagation), with what grants access", async () => {
       const r = await boot({ fixture: dc1.client, revoke: ["dc1-ca-cert"] });
+      // "typically 2 minutes, potentially 7 minutes or longer" (IAM access change propagation).
+      expect(count(r.run, "sleep 6")).toBe(89);
       expectFailure(
         r,
         "client",

@@ -1,7 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import { renderStartupScript } from "../components/startupScript";
-import { clusterReady, installPlan, installSeconds } from "../scripts/bootEstimate";
+import {
+  budgetSeconds,
+  clusterReady,
+  installPlan,
+  installSeconds,
+  secretReadAt,
+  secretReadBudget,
+} from "../scripts/bootEstimate";
 import {
   BOOT,
   ENGINE,
@@ -114,6 +121,8 @@ describe("the weighted critical path", () => {
   });
 });
 
+const BOOT_IAM = BOOT.iamPropagation?.seconds ?? NaN;
+
 describe("the boot estimate reads the startup script", () => {
   const agent = {
     datacenter: "dc1",
@@ -182,6 +191,34 @@ describe("the boot estimate reads the startup script", () => {
           .reduce((a, b) => a + b, 0),
     );
     expect(installSeconds(plan)).toBeGreaterThan(installSeconds(installPlan(client)));
+  });
+
+  test("secret reads outlast IAM propagation ('potentially 7 minutes or longer'): about 9 minutes, every 6 s", () => {
+    // Both roles' scripts carry lib.sh, where the secret reads live.
+    const lib = fs.readFileSync(path.join(ROOT, "components/startup/lib.sh"), "utf8");
+    expect(client).toContain(lib.trim());
+    const budget = secretReadBudget(client);
+    expect(budget).toEqual({ attempts: 90, interval: 6 });
+    expect(budgetSeconds(budget)).toBeGreaterThanOrEqual(7 * 60 + 60);
+    expect(budgetSeconds(budget)).toBeLessThanOrEqual(10 * 60);
+  });
+
+  test("the first secret read succeeds on the first attempt after the grant applies, and fails past the budget", () => {
+    // Attempts at 100, 106, 112, ...: a grant readable at 110 is read at 112.
+    expect(secretReadAt(client, 100, 110, "client")).toBe(112);
+    expect(secretReadAt(client, 100, 90, "client")).toBe(100);
+    expect(secretReadAt(client, 100, 100 + 534, "client")).toBe(634);
+    expect(() => secretReadAt(client, 100, 100 + 535, "client")).toThrow(
+      "the client boot would give up reading its secrets after 534 s, before the IAM grant applies (535 s later): raise the retry budget of the secret reads in components/startup/lib.sh",
+    );
+    // The budget of the previous script (10 attempts, 6 s apart): under a minute, less than the
+    // typical propagation.
+    const old = client.replace(
+      /^readonly SECRET_READ_ATTEMPTS=90$/m,
+      "readonly SECRET_READ_ATTEMPTS=10",
+    );
+    expect(budgetSeconds(secretReadBudget(old))).toBe(54);
+    expect(() => secretReadAt(old, 100, 100 + BOOT_IAM, "client")).toThrow(/after 54 s/);
   });
 
   test("a package without a figure stops the estimate", () => {

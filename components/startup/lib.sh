@@ -93,15 +93,24 @@ access_token() {
   printf '%s' "$token"
 }
 
+# Secret reads retry every 6 s for about 9 minutes: IAM grants take "typically 2 minutes,
+# potentially 7 minutes or longer" to apply (cloud.google.com/iam/docs/access-change-propagation).
+# A secret without a version (404: the VM may read it, no grant is pending) stops after a minute.
+readonly SECRET_READ_ATTEMPTS=90
+readonly SECRET_READ_INTERVAL=6
+readonly SECRET_MISSING_ATTEMPTS=10
+
 # secret <name>: the latest version of a Secret Manager secret, read with the VM's own
-# service account (REST API + metadata-server token; no SDK on the image). Retried for a
-# minute (IAM grants take a moment to apply); then the boot stops naming the secret, the
-# answer and the endpoint. The value itself is never logged.
+# service account (REST API + metadata-server token; no SDK on the image). Retried as above;
+# then the boot stops naming the secret, the answer and the endpoint. The value itself is
+# never logged.
 secret() {
   local name=$1 token n response status="" why="" hint="" value
   local url="https://secretmanager.googleapis.com/v1/projects/$PROJECT/secrets/$1/versions/latest:access"
-  token=$(access_token)
-  for n in 1 2 3 4 5 6 7 8 9 10; do
+  for ((n = 1; ; n++)); do
+    # Each attempt: the metadata server may hand out a token with only 5 minutes left
+    # (it caches them until then), less than this loop may last.
+    token=$(access_token)
     if response=$(curl -sS --connect-timeout 5 --max-time 30 -w '\n%{http_code}' \
       -H "Authorization: Bearer $token" "$url" 2>&1); then
       status=${response##*$'\n'}
@@ -116,7 +125,10 @@ secret() {
       status=""
       why="did not answer (${response%%$'\n'*})"
     fi
-    if [ "$n" -lt 10 ]; then sleep 6; fi
+    if [ "$n" -ge "$SECRET_READ_ATTEMPTS" ] || { [ "$status" = 404 ] && [ "$n" -ge "$SECRET_MISSING_ATTEMPTS" ]; }; then
+      break
+    fi
+    sleep "$SECRET_READ_INTERVAL"
   done
   case $status in
     403) hint=" (the VM's service account is not granted roles/secretmanager.secretAccessor on it, or it does not exist: pulumi up creates both)" ;;
