@@ -210,8 +210,10 @@ main_install() {
   # jq parses the Secret Manager answers (fetch_material).
   want+=(jq)
   # No Recommends (docker.io's pull in git, needrestart, criu and more, unused here), but
-  # AppArmor's parser stays: without it Docker silently runs containers unconfined although
-  # the kernel enforces AppArmor (docker/for-linux#976).
+  # AppArmor's parser stays: bookworm's docker.io 20.10.24 is built with runc 1.1, whose
+  # AppArmor check reads the kernel only, so each container start loads the docker-default
+  # profile with apparmor_parser and fails without it (daemon/oci_linux.go; the failure of
+  # moby/moby#44900, fixed upstream in 23.0 by moby/moby#44942, not in this package).
   case " ${want[*]} " in *" docker.io "*) want+=(apparmor) ;; esac
   for spec in "${want[@]}"; do
     case "$spec" in
