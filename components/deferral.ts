@@ -3,9 +3,13 @@
  * dialer may run while its acceptor has not yet exported a peering token. For that run the
  * orchestrator sets `hashistack:deferredPeers` (through a temporary config file, never the
  * committed stack file) to the remote datacenters whose dialer peering must wait; the
- * program then leaves those peers out entirely: no StackReference read, no peering, no
- * ACTIVE wait, and no exports, failover entries or intentions naming them. A later run
- * without the key (the orchestrator's peering phase, or a plain `pulumi up`) adds them.
+ * program then leaves those peers out: no StackReference read, no peering, no ACTIVE wait,
+ * and no exports, failover entries or intentions naming them. One exception, on purpose:
+ * index.ts builds the frontend's upstream list (`<service>.virtual.<peer>.peer.consul`) from
+ * every configured peer, deferred or not, so the frontend job is the same in both phases
+ * and completing the peering does not redeploy it; until then that upstream does not
+ * resolve. A later run without the key (the orchestrator's peering phase, or a plain
+ * `pulumi up`) adds the rest.
  * Pure, so it is unit-tested without the Pulumi runtime.
  */
 import { ConfigProblem, PeerConfig } from "./configTypes";

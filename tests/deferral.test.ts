@@ -215,6 +215,31 @@ describe("dc2 with its peering deferred (the program under the mock runtime)", (
     expect(jobs(deferred)).toEqual(jobs(full));
   });
 
+  test("the one exception, on purpose: a frontend keeps its upstream to the deferred peer, so its job does not change", async () => {
+    const frontend = async (deferredPeers: string[]) => {
+      const quiet = jest.spyOn(console, "log").mockImplementation(() => undefined);
+      try {
+        const run = await runProgram({
+          stack: "dc2",
+          preview: true,
+          config: { "hashistack:frontendReplicas": "1", "hashistack:deferredPeers": deferredPeers },
+        });
+        if (run.error) throw run.error;
+        return run.graph
+          .all("pulumi-nodejs:dynamic/hashistack:NomadJob")
+          .map((r) => r.inputs.variables as Record<string, unknown>)
+          .find((v) => "upstream_uris" in v);
+      } finally {
+        quiet.mockRestore();
+      }
+    };
+    const deferredFrontend = await frontend(["dc1"]);
+    expect(String(deferredFrontend?.upstream_uris)).toContain(
+      "http://private-api.virtual.dc1-default.peer.consul",
+    );
+    expect(deferredFrontend).toEqual(await frontend([]));
+  });
+
   test("the preview says so: a stack diagnostic and the deferredPeers output", () => {
     expect(logged).toContain(
       "info: [runtime] peering deferred for dc1-default (token from organization/hashistack/dc1): this run creates nothing peer-related for them (no stack reference, peering, ACTIVE wait, exports, failover or peer intentions); npm run deploy adds them once the acceptor has finished (or run pulumi up without hashistack:deferredPeers)",
