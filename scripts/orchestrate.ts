@@ -72,7 +72,26 @@ export function describePlan(stacks: StackInfo[]): string[] {
         `peering phase: ${s.stack} after ${dials.map((d) => d.stack).join(", ")} (its peering deferred until then)`,
       );
   }
+  for (const [project, sharing] of sharedProjects(stacks))
+    lines.push(
+      `note: ${sharing.join(", ")} share GCP project ${project}: their platforms write its IAM policy at the same time; ` +
+        'the Google provider retries a conflicting write (backoff 1 to 16 s) before it fails with "Too many conflicts", and npm run deploy again resumes',
+    );
   return lines;
+}
+
+/**
+ * GCP projects holding several stacks of the run. Each stack's Google provider serializes
+ * its own members of a project's IAM policy (a mutex per policy, per process:
+ * tpgiamresource/iam.go iamPolicyReadModifyWrite); stacks deployed at once in one project
+ * race on the policy's etag, and the loser retries with backoff (1, 2, 4, 8, 16 s). The run
+ * accepts that rather than serializing the platforms, which would double the wall time.
+ */
+export function sharedProjects(stacks: StackInfo[]): [string, string[]][] {
+  const by = new Map<string, string[]>();
+  for (const s of stacks)
+    if (s.gcpProject) by.set(s.gcpProject, [...(by.get(s.gcpProject) ?? []), s.stack]);
+  return [...by.entries()].filter(([, names]) => names.length > 1);
 }
 
 const firstLine = (e: unknown) =>

@@ -91,6 +91,15 @@ describe("npm run deploy orchestration (fake Automation API)", () => {
     ]);
   });
 
+  test("stacks sharing a GCP project: the plan says their IAM writes contend and how the run copes", () => {
+    const shared = stacks.map((s) => ({ ...s, gcpProject: "one-project" }));
+    expect(describePlan(shared)).toEqual([
+      "platform phase (all at once): dc1, dc2",
+      "peering phase: dc2 after dc1 (its peering deferred until then)",
+      'note: dc1, dc2 share GCP project one-project: their platforms write its IAM policy at the same time; the Google provider retries a conflicting write (backoff 1 to 16 s) before it fails with "Too many conflicts", and npm run deploy again resumes',
+    ]);
+  });
+
   test("first deploy: missing stacks created, both platforms at once (dc2's peering deferred), then dc2's peering after dc1", async () => {
     const fake = shippedPair();
     const log: string[] = [];
