@@ -3,6 +3,8 @@
  * Automation API (`@pulumi/pulumi/automation`, LocalWorkspace on this directory):
  * - stacks are named `<org>/hashistack/<stack>`, the organization being the one a bare name
  *   lands in (backendOrganization), so every operation acts on the stack the program reads;
+ *   the CLI still reads `Pulumi.<stack>.yaml` (pkg/cmd/pulumi/stack/io.go: the file is named
+ *   after `Ref().Name()`, the stack name alone);
  * - `createOrSelectStack` creates a missing stack (`pulumi stack select --create`);
  * - every `up` runs the policy pack as CI does (`--policy-pack policy`, the `policyPacks`
  *   of .github/workflows/*.yml);
