@@ -22,10 +22,10 @@ const SM = "https://secretmanager.googleapis.com/v1/projects";
 const MD = "http://169.254.169.254/computeMetadata/v1";
 
 /** Boots once in a fresh sandbox and returns the result with the sandbox's final state. */
-async function boot(opts: SandboxOptions) {
+async function boot(opts: SandboxOptions, timeoutMs?: number) {
   const sb = await Sandbox.create(opts);
   try {
-    const run = await sb.boot();
+    const run = await sb.boot(timeoutMs);
     return { run, files: sb.files(), guest: new Map(sb.fake.guest) };
   } finally {
     await sb.close();
@@ -113,7 +113,8 @@ describeWith(
     });
 
     test("a secret the VM may not read: 403, retried for about 9 minutes (IAM propagation), with what grants access", async () => {
-      const r = await boot({ fixture: dc1.client, revoke: ["dc1-ca-cert"] });
+      // 90 attempts (sleep is a stand-in): more time than one boot needs under load.
+      const r = await boot({ fixture: dc1.client, revoke: ["dc1-ca-cert"] }, 50_000);
       // "typically 2 minutes, potentially 7 minutes or longer" (IAM access change propagation).
       expect(count(r.run, "sleep 6")).toBe(89);
       expectFailure(
