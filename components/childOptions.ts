@@ -1,7 +1,8 @@
 /**
  * Options of a component's children. The engine already gives a child that sets none the
  * `deletedWith`, `protect` and `retainOnDelete` of its parent's registration
- * (pkg/resource/deploy/source_eval.go, inheritFromParent, since CLI 3.70); the Node SDK
+ * (pkg/resource/deploy/source_eval.go, inheritFromParent; deletedWith since CLI 3.70,
+ * pulumi/pulumi#12572); the Node SDK
  * itself passes only `protect` and providers down (resource.ts), and the mock monitor the
  * tests record with has no engine behind it. An in-cluster component (Consul objects, Nomad
  * jobs) receives `deletedWith: <server group>` and hands it to every child explicitly here:
