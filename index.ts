@@ -25,10 +25,12 @@ import { ReadinessGate } from "./components/readinessGate";
 import { ClusterSecrets } from "./components/secrets";
 import { ServiceIntentions } from "./components/serviceIntentions";
 import { renderStartupScript } from "./components/startupScript";
+import { plainErrors } from "./components/userError";
 import { WorkloadIdentity } from "./components/workloadIdentity";
 import { Workloads } from "./components/workloads";
 
-export = async () => {
+// Whatever stops the program prints as plain text, once (components/userError.ts).
+export = plainErrors(async () => {
   // Validated before any resource exists: bad input fails here with every problem listed.
   const cfg = loadConfig();
   // --- Deferred peering (npm run deploy's platform phase; components/deferral.ts) ---
@@ -312,4 +314,4 @@ export = async () => {
     ...(dialsPeers ? { peerings: peering.peerings } : {}),
     ...(cfg.deferredPeers.length > 0 ? { deferredPeers: cfg.deferredPeers } : {}),
   };
-};
+});
