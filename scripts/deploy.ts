@@ -3,12 +3,14 @@
  * as CI runs it. Platforms deploy all at once (dialers with their peering deferred while
  * their acceptor deploys), then each dialer completes its peering once its acceptors are done
  * (scripts/orchestrate.ts). A failure stops the run naming the stack and phase; a re-run
- * resumes. `npm run destroy`: dialers first, one stack at a time. `-- --stacks dc1,dc2`
+ * resumes. `npm run destroy`: dialers first, one stack at a time, none while any stack still
+ * holds protected resources (scripts/destroyGuard.ts). `-- --stacks dc1,dc2`
  * limits the set. `pulumi up` by hand keeps the simple order: acceptors, then dialers.
  */
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { ROOT } from "../tests/harness/stackConfig";
 import { automationOps, summarizeCliError } from "./automation";
+import { destroyRefusal } from "./destroyGuard";
 import { deployAll, describePlan } from "./orchestrate";
 import { hasPulumiCli, NO_CLI } from "./pulumiCli";
 import { deployOrder, destroyOrder, readStacks } from "./stackOrder";
@@ -30,6 +32,15 @@ async function up(stacks: ReturnType<typeof readStacks>): Promise<number> {
 }
 
 async function destroy(order: string[]): Promise<number> {
+  // Protected stacks are refused before any destroy (scripts/destroyGuard.ts).
+  const refusal = await destroyRefusal(order, {
+    exportStack: async (name) =>
+      (await LocalWorkspace.selectStack({ stackName: name, workDir: ROOT })).exportStack(),
+  });
+  if (refusal) {
+    console.error(refusal);
+    return 1;
+  }
   for (const name of order) {
     console.log(`\n=== destroy ${name} ===`);
     try {
