@@ -178,7 +178,8 @@ export = plainErrors(async () => {
   const nomadUrl = pulumi.interpolate`https://${cpIp}:${PORTS.nomadHttp}`;
   // Everything in-cluster lives in the servers' Raft state: deleting the server group deletes
   // it all, so `pulumi destroy` skips each in-cluster delete (which would need a healthy
-  // cluster) and the group's replacement replaces them too (engine: deletedWith).
+  // cluster), and the group's replacement replaces them too (engine: deletedWith; the
+  // replacement from CLI 3.260, pulumi/pulumi#23818: components/cliRequirement.ts).
   const cluster = { deletedWith: servers.group };
   // Nothing in-cluster is configured before Consul and Nomad answer through the LB over
   // TLS verified against our CA (the server certificate carries the LB's IP).

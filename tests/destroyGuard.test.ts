@@ -5,6 +5,8 @@
  * DeleteStep.Apply). The guard reads every stack's state first and stops before any destroy.
  */
 import { deployAll } from "../scripts/orchestrate";
+import * as fs from "fs";
+import * as path from "path";
 import { destroyOrder, readStacks } from "../scripts/stackOrder";
 import { destroyRefusal, protectedUrns } from "../scripts/destroyGuard";
 import { FakeStacks } from "./harness/fakeStacks";
@@ -84,4 +86,12 @@ describe("protected resources in an exported state (apitype ResourceV3)", () => 
     expect(protectedUrns({})).toEqual([]);
     expect(protectedUrns(undefined)).toEqual([]);
   });
+});
+
+test("README's troubleshooting quotes the refusal", async () => {
+  const refusal = (await destroyRefusal(order, await deployedPair())) ?? "";
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const quoted = /^\| "(npm run destroy stopped [^"]*)"/m.exec(readme)?.[1];
+  expect(quoted).toBeDefined();
+  expect(refusal.startsWith(quoted ?? "-")).toBe(true);
 });
