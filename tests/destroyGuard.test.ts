@@ -4,9 +4,9 @@
  * own delete runs, after deleting everything else (pkg/resource/deploy/step.go,
  * DeleteStep.Apply). The guard reads every stack's state first and stops before any destroy.
  */
-import { deployAll } from "../scripts/orchestrate";
 import * as fs from "fs";
 import * as path from "path";
+import { deployAll } from "../scripts/orchestrate";
 import { destroyOrder, readStacks } from "../scripts/stackOrder";
 import { destroyRefusal, protectedUrns } from "../scripts/destroyGuard";
 import { FakeStacks } from "./harness/fakeStacks";
