@@ -25,10 +25,12 @@ import { ReadinessGate } from "./components/readinessGate";
 import { ClusterSecrets } from "./components/secrets";
 import { ServiceIntentions } from "./components/serviceIntentions";
 import { renderStartupScript } from "./components/startupScript";
+import { plainErrors } from "./components/userError";
 import { WorkloadIdentity } from "./components/workloadIdentity";
 import { Workloads } from "./components/workloads";
 
-export = async () => {
+// Whatever stops the program prints as plain text, once (components/userError.ts).
+export = plainErrors(async () => {
   // Validated before any resource exists: bad input fails here with every problem listed.
   const cfg = loadConfig();
   // --- Deferred peering (npm run deploy's platform phase; components/deferral.ts) ---
@@ -176,7 +178,8 @@ export = async () => {
   const nomadUrl = pulumi.interpolate`https://${cpIp}:${PORTS.nomadHttp}`;
   // Everything in-cluster lives in the servers' Raft state: deleting the server group deletes
   // it all, so `pulumi destroy` skips each in-cluster delete (which would need a healthy
-  // cluster) and the group's replacement replaces them too (engine: deletedWith).
+  // cluster), and the group's replacement replaces them too (engine: deletedWith; the
+  // replacement from CLI 3.260, pulumi/pulumi#23818: components/cliRequirement.ts).
   const cluster = { deletedWith: servers.group };
   // Nothing in-cluster is configured before Consul and Nomad answer through the LB over
   // TLS verified against our CA (the server certificate carries the LB's IP).
@@ -312,4 +315,4 @@ export = async () => {
     ...(dialsPeers ? { peerings: peering.peerings } : {}),
     ...(cfg.deferredPeers.length > 0 ? { deferredPeers: cfg.deferredPeers } : {}),
   };
-};
+});

@@ -26,8 +26,11 @@ export class PeerStackError extends UserError {}
 export interface AcceptorOutputs {
   /** The peering token for this datacenter (secret). */
   token: pulumi.Output<string>;
-  /** Services the acceptor exports (the ACTIVE wait expects them here). */
-  exportedServices: string[];
+  /**
+   * Services the acceptor exports (the ACTIVE wait expects them here); a secret when the
+   * acceptor's output was one, so the wait's input stays secret in this stack's state too.
+   */
+  exportedServices: pulumi.Input<string[]>;
 }
 
 /** Validates the token output; errors name the stack and the output. */
@@ -97,9 +100,10 @@ export async function readAcceptorOutputs(
     const tokens = await ref.getOutputDetails(OUTPUTS.tokens);
     const token = tokenFromOutput(stack, datacenter, tokens.secretValue ?? tokens.value);
     const exported = await ref.getOutputDetails(OUTPUTS.exported);
+    const services = exportedFromOutput(stack, exported.secretValue ?? exported.value);
     out[peer.datacenter] = {
       token: pulumi.secret(token),
-      exportedServices: exportedFromOutput(stack, exported.secretValue ?? exported.value),
+      exportedServices: exported.secretValue !== undefined ? pulumi.secret(services) : services,
     };
   }
   return out;

@@ -3,12 +3,14 @@
  * as CI runs it. Platforms deploy all at once (dialers with their peering deferred while
  * their acceptor deploys), then each dialer completes its peering once its acceptors are done
  * (scripts/orchestrate.ts). A failure stops the run naming the stack and phase; a re-run
- * resumes. `npm run destroy`: dialers first, one stack at a time. `-- --stacks dc1,dc2`
+ * resumes. `npm run destroy`: dialers first, one stack at a time, none while any stack still
+ * holds protected resources (scripts/destroyGuard.ts). `-- --stacks dc1,dc2`
  * limits the set. `pulumi up` by hand keeps the simple order: acceptors, then dialers.
  */
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { ROOT } from "../tests/harness/stackConfig";
 import { automationOps, runOrganization, summarizeCliError, workspaceOptions } from "./automation";
+import { destroyRefusal } from "./destroyGuard";
 import { deployAll, describePlan, qualified } from "./orchestrate";
 import { hasPulumiCli, NO_CLI } from "./pulumiCli";
 import { deployOrder, destroyOrder, readStacks } from "./stackOrder";
@@ -39,8 +41,19 @@ async function up(stacks: ReturnType<typeof readStacks>): Promise<number> {
 async function destroy(order: string[]): Promise<number> {
   // The stacks npm run deploy made: bare names in the backend's default organization.
   const org = await runOrganization(ROOT);
-  for (const short of order) {
-    const name = qualified(org, short);
+  const names = order.map((short) => qualified(org, short));
+  // Protected stacks are refused before any destroy (scripts/destroyGuard.ts).
+  const refusal = await destroyRefusal(names, {
+    exportStack: async (name) =>
+      (
+        await LocalWorkspace.selectStack({ stackName: name, workDir: ROOT }, workspaceOptions(ROOT))
+      ).exportStack(),
+  });
+  if (refusal) {
+    console.error(refusal);
+    return 1;
+  }
+  for (const name of names) {
     console.log(`\n=== destroy ${name} ===`);
     try {
       const stack = await LocalWorkspace.selectStack(

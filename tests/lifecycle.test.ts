@@ -5,11 +5,17 @@
  *
  * Engine behaviour relied on (pulumi/pulumi, pkg/resource/deploy): DeleteStep.Apply skips the
  * provider's Delete when the resource's DeletedWith URN is deleted in the same operation
- * (step.go, isDeletedWith); a DeletedWith or ReplaceWith resource being replaced replaces the
- * dependent too (step_generator.go); a protected resource is neither deleted (step.go,
- * deleteProtectedError) nor replaced (step_generator.go, "unable to replace resource").
+ * (step.go, isDeletedWith); a ReplaceWith resource being replaced replaces the dependent too
+ * (step_generator.go), and so does a DeletedWith one, but only from CLI 3.260
+ * (pulumi/pulumi#23818, merged after 3.259.0: an older engine keeps the dependent in state
+ * though its cluster is gone; components/cliRequirement.ts, README Prerequisites); a protected
+ * resource is neither deleted (step.go, deleteProtectedError) nor replaced (step_generator.go,
+ * "unable to replace resource").
  */
-import { ProgramRun, runProgram } from "./harness/program";
+import * as fs from "fs";
+import * as path from "path";
+import { MIN_PULUMI_CLI } from "../components/cliRequirement";
+import { ProgramRun, ROOT, runProgram } from "./harness/program";
 import { RecordedResource } from "./harness/recorder";
 
 /** Our dynamic resources that talk to GCP, not to the cluster (the deployer's preflight). */
@@ -98,4 +104,42 @@ test("protectCluster false leaves nothing protected (a deliberate destroy)", asy
   // deletedWith is unchanged: it is what lets that destroy skip the in-cluster deletes.
   const group = run.graph.get("dc1-servers-group");
   expect(run.graph.get("dc1-workloads-mesh-gateway").deletedWith).toBe(group.urn);
+});
+
+describe("README requires the CLI these options need", () => {
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const minor = (v: string) => Number(v.split(".")[1]);
+
+  test(`Prerequisites name ${MIN_PULUMI_CLI}, with the deletedWith cascade's PR`, () => {
+    const prerequisites = readme.slice(readme.indexOf("### Prerequisites"));
+    const item = /^- The Pulumi CLI, ([\d.]+) or newer: ([^]*?)\n- /m.exec(prerequisites);
+    expect(item?.[1]).toBe(MIN_PULUMI_CLI.replace(/\.0$/, ""));
+    expect(item?.[2]).toContain("pulumi/pulumi#23818");
+    expect(item?.[2]).toContain("`replaceWith`");
+  });
+
+  test("no sentence of README asks for an older CLI", () => {
+    const asked = [...readme.matchAll(/(?:Pulumi )?CLI,? (3\.\d+)(?:\.\d+)? or newer/g)].map(
+      (m) => m[1] as string,
+    );
+    expect(asked.length).toBeGreaterThan(1);
+    expect(asked.filter((v) => minor(v) < minor(MIN_PULUMI_CLI))).toEqual([]);
+  });
+
+  test("Teardown order says what an older CLI leaves and how to recover", () => {
+    const teardown = readme
+      .slice(readme.indexOf("### Teardown order"), readme.indexOf("## Runbook"))
+      .replace(/\s+/g, " ");
+    expect(teardown).toContain("That cascade exists from Pulumi CLI 3.260 (pulumi/pulumi#23818)");
+    expect(teardown).toContain(
+      "`pulumi refresh -s <dc>` (it finds them gone) then `pulumi up -s <dc>` recreates them",
+    );
+  });
+
+  test("Troubleshooting quotes the engine's refusals of protected resources", () => {
+    const table = readme.slice(readme.indexOf("### Troubleshooting"));
+    // step_generator.go: a replacement; step.go deleteProtectedError: a delete.
+    expect(table).toContain('| "unable to replace resource ... marked for protection"');
+    expect(table).toContain('| "... cannot be deleted because it is protected"');
+  });
 });

@@ -189,7 +189,10 @@ describe("dialer dc2", () => {
       },
     });
     if (r.error) throw r.error;
-    expect(r.graph.get("dc2-peering-active-dc1").inputs.expectedServices).toEqual(["private-api"]);
+    const wait = r.graph.get("dc2-peering-active-dc1");
+    expect(wait.inputs.expectedServices).toEqual(["private-api"]);
+    // A secret output stays secret in this stack: the wait's input (and so its state) too.
+    expect(isSecretOnWire(wait.wireInputs, "expectedServices")).toBe(secret.length > 0);
   });
 
   test("a token output of the wrong type fails with the stack and output named", async () => {

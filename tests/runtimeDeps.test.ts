@@ -28,6 +28,12 @@ const production = new Set(
     .map(([k]) => k.slice("node_modules/".length)),
 );
 
+/** The package a bare import names, or undefined for a Node built-in. */
+function packageOf(spec: string): string | undefined {
+  const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
+  return name && !builtinModules.includes(name) && !name.startsWith("node:") ? name : undefined;
+}
+
 /** Bare imports of the program's sources (index.ts and components/), without Node built-ins. */
 function programImports(): string[] {
   const files = [
@@ -40,13 +46,35 @@ function programImports(): string[] {
   const names = new Set<string>();
   for (const f of files) {
     for (const m of read(f).matchAll(/(?:from |require\()"([^".][^"]*)"/g)) {
-      const spec = m[1] as string;
-      const name = spec.startsWith("@")
-        ? spec.split("/").slice(0, 2).join("/")
-        : spec.split("/")[0];
-      if (name && !builtinModules.includes(name) && !name.startsWith("node:")) names.add(name);
+      const name = packageOf(m[1] as string);
+      if (name) names.add(name);
     }
   }
+  return [...names].sort();
+}
+
+/** Packages the given files import, following their relative imports (`x` → `x.ts`). */
+function importClosure(roots: string[]): string[] {
+  const seen = new Set<string>();
+  const names = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const m of read(file).matchAll(/(?:from |require\()"([^"]+)"/g)) {
+      const spec = m[1] as string;
+      if (!spec.startsWith(".")) {
+        const name = packageOf(spec);
+        if (name) names.add(name);
+        continue;
+      }
+      const base = path.join(path.dirname(file), spec);
+      const next = [`${base}.ts`, path.join(base, "index.ts")].find((f) =>
+        fs.existsSync(path.join(ROOT, f)),
+      );
+      if (next) visit(next);
+    }
+  };
+  roots.forEach(visit);
   return [...names].sort();
 }
 
@@ -87,5 +115,23 @@ describe("runtime needs in a production install", () => {
   test("test-only packages stay out of a production install", () => {
     for (const n of ["jest", "@types/jest", "eslint", "ts-jest"])
       expect(production.has(n)).toBe(false);
+  });
+});
+
+describe("npm run deploy and destroy need the full install", () => {
+  // scripts/deploy.ts and what it imports; `up` runs the policy pack (policy/) as CI does.
+  const needed = importClosure(["scripts/deploy.ts", "policy/index.ts"]);
+  const devOnly = needed.filter((n) => !production.has(n));
+
+  test("they need a development dependency (the policy pack's), and README names each", () => {
+    expect(needed).toEqual(expect.arrayContaining(["@pulumi/pulumi", "@pulumi/policy"]));
+    expect(devOnly).toContain("@pulumi/policy");
+    const readme = read("README.md").replace(/\s+/g, " ");
+    const sentence =
+      /`npm run deploy` and `npm run destroy` need the full install \(`npm ci`\)[^.]*\./.exec(
+        readme,
+      )?.[0];
+    expect(sentence).toBeDefined();
+    for (const n of devOnly) expect(sentence).toContain(`\`${n}\``);
   });
 });

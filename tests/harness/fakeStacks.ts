@@ -41,6 +41,13 @@ export class FakeStacks implements StackOps {
   readonly deletedPeerings: string[] = [];
   /** Peering generation per acceptor stack file (bump to re-peer). */
   readonly generation: Record<string, number> = {};
+  /**
+   * `hashistack:protectCluster` per stack (default true, as shipped): an update leaves the
+   * CA key and the server group protected in state exactly when it is true.
+   */
+  readonly protectCluster: Record<string, boolean> = {};
+  /** Resources in each stack's state after its last update (`pulumi stack export`). */
+  readonly state: Record<string, { urn: string; type: string; protect?: boolean }[]> = {};
 
   /**
    * @param stacks the project's stack files, by stack name
@@ -128,7 +135,14 @@ export class FakeStacks implements StackOps {
       ...(s.dials.length > 0 ? { peerings: established } : {}),
       ...(opts.deferredPeers.length > 0 ? { deferredPeers: opts.deferredPeers } : {}),
     };
+    this.state[stack] = stateOf(stack, this.protectCluster[stack] ?? true);
     this.events.push(`end ${opts.label}`);
+  }
+
+  /** `pulumi stack export`: a stack never updated has no resources; an unknown one fails. */
+  async exportStack(stack: string): Promise<{ version: number; deployment: unknown }> {
+    if (!this.existing.has(stack)) throw new Error(`no stack named '${stack}' found`);
+    return { version: 3, deployment: { resources: structuredClone(this.state[stack] ?? []) } };
   }
 
   /** Index of an event; throws when it never happened (clear test failures). */
@@ -137,4 +151,33 @@ export class FakeStacks implements StackOps {
     if (i < 0) throw new Error(`no event "${event}" in:\n  ${this.events.join("\n  ")}`);
     return i;
   }
+}
+
+/** A few of a stack's resources as the state records them (protect as the program sets it). */
+function stateOf(stack: string, protect: boolean) {
+  const urn = (type: string, name: string) => `urn:pulumi:${stack}::hashistack::${type}::${name}`;
+  const flag = protect ? { protect: true } : {};
+  return [
+    { urn: urn("pulumi:pulumi:Stack", `hashistack-${stack}`), type: "pulumi:pulumi:Stack" },
+    {
+      urn: urn("tls:index/privateKey:PrivateKey", `${stack}-ca-key`),
+      type: "tls:index/privateKey:PrivateKey",
+      ...flag,
+    },
+    {
+      urn: urn(
+        "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
+        `${stack}-servers-group`,
+      ),
+      type: "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
+      ...flag,
+    },
+    {
+      urn: urn(
+        "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
+        `${stack}-clients-group`,
+      ),
+      type: "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
+    },
+  ];
 }

@@ -27,6 +27,7 @@ const engrpc = require("@pulumi/pulumi/proto/engine_grpc_pb") as {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const resproto = require("@pulumi/pulumi/proto/resource_pb") as {
   SupportsFeatureResponse: new () => { setHassupport(b: boolean): void };
+  ResourceMonitorFeature: Record<string, number>;
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const engproto = require("@pulumi/pulumi/proto/engine_pb") as {
@@ -61,6 +62,11 @@ export interface HostRunOptions {
   organization?: string;
   mocks?: MockOverrides;
   timeoutMs?: number;
+  /**
+   * Monitor features to leave out of GetDeploymentInfo, as an older CLI's engine would
+   * (names of `ResourceMonitorFeature` without the prefix, e.g. "REPLACE_WITH").
+   */
+  withoutFeatures?: string[];
 }
 
 type Handler = grpc.handleUnaryCall<unknown, unknown>;
@@ -106,7 +112,24 @@ export async function runUnderLanguageHost(opts: HostRunOptions): Promise<HostRu
       resp.setHassupport((call.request as { getId(): string }).getId() !== "outputValues");
       cb(null, resp);
     }) as Handler,
-    getDeploymentInfo: via("getDeploymentInfo"),
+    getDeploymentInfo: ((call, cb) => {
+      const left = new Set(
+        (opts.withoutFeatures ?? []).map(
+          (f) => resproto.ResourceMonitorFeature[`RESOURCE_MONITOR_FEATURE_${f}`],
+        ),
+      );
+      m.getDeploymentInfo?.call(monitor, call.request, (err, resp) => {
+        const info = resp as { getSupportedfeaturesList(): number[] } & {
+          setSupportedfeaturesList(l: number[]): void;
+        };
+        if (!err && info) {
+          info.setSupportedfeaturesList(
+            info.getSupportedfeaturesList().filter((f) => !left.has(f)),
+          );
+        }
+        proto(cb)(err, resp);
+      });
+    }) as Handler,
     registerResource: via("registerResource"),
     registerResourceOutputs: via("registerResourceOutputs"),
     readResource: via("readResource"),
