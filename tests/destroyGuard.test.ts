@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { deployAll } from "../scripts/orchestrate";
+import { deployAll, qualified } from "../scripts/orchestrate";
 import { destroyOrder, readStacks } from "../scripts/stackOrder";
 import { destroyRefusal, protectedUrns } from "../scripts/destroyGuard";
 import { FakeStacks } from "./harness/fakeStacks";
@@ -16,28 +16,29 @@ import { ROOT } from "./harness/stackConfig";
 async function deployedPair(): Promise<FakeStacks> {
   const fake = new FakeStacks({
     dc1: { datacenter: "dc1", accepts: ["dc2"], dials: [], ms: 1 },
-    dc2: { datacenter: "dc2", accepts: [], dials: [{ stack: "dc1", datacenter: "dc1" }], ms: 1 },
+    dc2: { datacenter: "dc2", accepts: [], dials: [{ ref: "dc1", datacenter: "dc1" }], ms: 1 },
   });
   const result = await deployAll(readStacks(ROOT), fake, () => undefined);
   expect(result.failures).toEqual([]);
   return fake;
 }
 
+/** As npm run destroy passes them: qualified with the run's organization (the file backend's). */
 const order = destroyOrder([
   { stack: "dc1", dials: [] },
   { stack: "dc2", dials: ["dc1"] },
-]);
+]).map((s) => qualified("organization", s));
 
 describe("npm run destroy refuses protected stacks before destroying any", () => {
   test("as shipped (protectCluster true): both stacks named, with the two steps for each", async () => {
     const fake = await deployedPair();
     expect(await destroyRefusal(order, fake)).toBe(
       [
-        "npm run destroy stopped before destroying anything: stack dc2 has protected resources (dc2-ca-key, dc2-servers-group); stack dc1 has protected resources (dc1-ca-key, dc1-servers-group).",
+        "npm run destroy stopped before destroying anything: stack organization/hashistack/dc2 has protected resources (dc2-ca-key, dc2-servers-group); stack organization/hashistack/dc1 has protected resources (dc1-ca-key, dc1-servers-group).",
         "Its destroy skips the preview, so the engine would delete everything else first and fail on these last, leaving a half-destroyed stack.",
         "To destroy deliberately, unprotect first (the update changes only the protect flags):",
-        "  pulumi config set -s dc2 hashistack:protectCluster false && pulumi up -s dc2",
-        "  pulumi config set -s dc1 hashistack:protectCluster false && pulumi up -s dc1",
+        "  pulumi config set -s organization/hashistack/dc2 hashistack:protectCluster false && pulumi up -s organization/hashistack/dc2",
+        "  pulumi config set -s organization/hashistack/dc1 hashistack:protectCluster false && pulumi up -s organization/hashistack/dc1",
         "then run npm run destroy again. A resource protected by hand stays protected: pulumi state unprotect -s <stack> <urn>.",
       ].join("\n"),
     );
@@ -49,9 +50,9 @@ describe("npm run destroy refuses protected stacks before destroying any", () =>
     await fake.up("dc2", { deferredPeers: [], label: "dc2 unprotect" });
     const refusal = await destroyRefusal(order, fake);
     expect(refusal?.split("\n")[0]).toBe(
-      "npm run destroy stopped before destroying anything: stack dc1 has protected resources (dc1-ca-key, dc1-servers-group).",
+      "npm run destroy stopped before destroying anything: stack organization/hashistack/dc1 has protected resources (dc1-ca-key, dc1-servers-group).",
     );
-    expect(refusal).not.toContain("-s dc2");
+    expect(refusal).not.toContain("-s organization/hashistack/dc2");
   });
 
   test("both unprotected by config and up: the destroy goes ahead", async () => {
@@ -65,8 +66,8 @@ describe("npm run destroy refuses protected stacks before destroying any", () =>
 
   test("a stack whose state cannot be read stops the run, naming it", async () => {
     const fake = await deployedPair();
-    expect(await destroyRefusal(["dc3", ...order], fake)).toBe(
-      "npm run destroy stopped before destroying anything: the state of stack dc3 could not be read (no stack named 'dc3' found)",
+    expect(await destroyRefusal([qualified("organization", "dc3"), ...order], fake)).toBe(
+      "npm run destroy stopped before destroying anything: the state of stack organization/hashistack/dc3 could not be read (no stack named 'organization/hashistack/dc3' found)",
     );
   });
 });

@@ -135,14 +135,17 @@ export class FakeStacks implements StackOps {
       ...(s.dials.length > 0 ? { peerings: established } : {}),
       ...(opts.deferredPeers.length > 0 ? { deferredPeers: opts.deferredPeers } : {}),
     };
-    this.state[stack] = stateOf(stack, this.protectCluster[stack] ?? true);
+    // State by full name; protectCluster is a stack-file setting (bare name); resources are
+    // named by datacenter, the URN's stack part is the bare name, as the engine writes them.
+    this.state[fq] = stateOf(short, s.datacenter, this.protectCluster[short] ?? true);
     this.events.push(`end ${opts.label}`);
   }
 
   /** `pulumi stack export`: a stack never updated has no resources; an unknown one fails. */
   async exportStack(stack: string): Promise<{ version: number; deployment: unknown }> {
-    if (!this.existing.has(stack)) throw new Error(`no stack named '${stack}' found`);
-    return { version: 3, deployment: { resources: structuredClone(this.state[stack] ?? []) } };
+    const fq = this.qualify(stack);
+    if (!this.existing.has(fq)) throw new Error(`no stack named '${stack}' found`);
+    return { version: 3, deployment: { resources: structuredClone(this.state[fq] ?? []) } };
   }
 
   /** Index of an event; throws when it never happened (clear test failures). */
@@ -154,20 +157,20 @@ export class FakeStacks implements StackOps {
 }
 
 /** A few of a stack's resources as the state records them (protect as the program sets it). */
-function stateOf(stack: string, protect: boolean) {
+function stateOf(stack: string, dc: string, protect: boolean) {
   const urn = (type: string, name: string) => `urn:pulumi:${stack}::hashistack::${type}::${name}`;
   const flag = protect ? { protect: true } : {};
   return [
     { urn: urn("pulumi:pulumi:Stack", `hashistack-${stack}`), type: "pulumi:pulumi:Stack" },
     {
-      urn: urn("tls:index/privateKey:PrivateKey", `${stack}-ca-key`),
+      urn: urn("tls:index/privateKey:PrivateKey", `${dc}-ca-key`),
       type: "tls:index/privateKey:PrivateKey",
       ...flag,
     },
     {
       urn: urn(
         "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
-        `${stack}-servers-group`,
+        `${dc}-servers-group`,
       ),
       type: "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
       ...flag,
@@ -175,7 +178,7 @@ function stateOf(stack: string, protect: boolean) {
     {
       urn: urn(
         "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
-        `${stack}-clients-group`,
+        `${dc}-clients-group`,
       ),
       type: "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
     },
