@@ -59,20 +59,7 @@ export function apiRequest(req: ApiRequest): Promise<ApiResponse> {
           ...(req.token ? { [req.token.header]: req.token.value } : {}),
         },
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let body: unknown = text;
-          try {
-            body = text ? JSON.parse(text) : undefined;
-          } catch {
-            body = text;
-          }
-          resolve({ status: res.statusCode ?? 0, body });
-        });
-      },
+      (res) => readJsonResponse(res, resolve),
     );
     // Whether the TLS handshake with the server completed: a reset, broken pipe or idle
     // timeout after that means the server was reached (see `isNoAnswerError`). A socket
@@ -94,6 +81,28 @@ export function apiRequest(req: ApiRequest): Promise<ApiResponse> {
     r.on("error", (e) => reject(tlsEstablished ? Object.assign(e, { tlsEstablished }) : e));
     if (payload !== undefined) r.write(payload);
     r.end();
+  });
+}
+
+/**
+ * Collects a response body and resolves `{ status, body }`: JSON when it parses, else the
+ * text (Nomad, Consul and Google APIs all answer JSON; proxies and errors may not).
+ */
+export function readJsonResponse(
+  res: import("http").IncomingMessage,
+  resolve: (r: { status: number; body: unknown }) => void,
+): void {
+  const chunks: Buffer[] = [];
+  res.on("data", (c: Buffer) => chunks.push(c));
+  res.on("end", () => {
+    const text = Buffer.concat(chunks).toString("utf8");
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = text;
+    }
+    resolve({ status: res.statusCode ?? 0, body });
   });
 }
 

@@ -7,6 +7,8 @@
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- Node modules load inside the calls: Pulumi serializes the dynamic providers that use this module. */
 
+import { readJsonResponse } from "./apiClient";
+
 /** One request. */
 export interface GoogleRequest {
   url: string;
@@ -74,20 +76,7 @@ export function googleRequest(req: GoogleRequest, metadataHost?: string): Promis
           ...req.headers,
         },
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let body: unknown = text;
-          try {
-            body = text ? JSON.parse(text) : undefined;
-          } catch {
-            body = text;
-          }
-          resolve({ status: res.statusCode ?? 0, body });
-        });
-      },
+      (res) => readJsonResponse(res, resolve),
     );
     r.on("timeout", () => r.destroy(new Error(`${url.host}: timed out after ${timeout} ms`)));
     r.on("error", reject);
