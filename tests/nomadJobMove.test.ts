@@ -8,7 +8,7 @@
 import { PartialFailure } from "../components/dynamicResult";
 import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomadJob";
 import { tlsFixtures } from "./harness/fakeApi";
-import { FakeNomad, startFakeNomad } from "./harness/fakeNomad";
+import { FakeNomad, startFakeNomad, useFakeNomad } from "./harness/fakeNomad";
 
 const TOKEN = "66666666-7777-4888-8999-000000000000";
 const HCL = 'job "mesh-gateway" {\n  group "g" {}\n}\n';
@@ -16,14 +16,9 @@ const ID = "mesh-gateway@default";
 
 let nomad: FakeNomad;
 let notes: string[];
-beforeEach(async () => {
-  nomad = await startFakeNomad();
-  notes = [];
-  jest.spyOn(console, "error").mockImplementation((line: string) => void notes.push(line));
-});
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await nomad.api.close();
+useFakeNomad((n, ns) => {
+  nomad = n;
+  notes = ns;
 });
 
 const inputs = (over: Partial<NomadJobInputs> = {}): NomadJobInputs => ({

@@ -10,7 +10,7 @@ import { parseJob, registerJob } from "../components/nomadApi";
 import { deploymentFor, jobMoved, waitForDeployment } from "../components/nomadDeployment";
 import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomadJob";
 import { tlsFixtures } from "./harness/fakeApi";
-import { FakeNomad, startFakeNomad } from "./harness/fakeNomad";
+import { FakeNomad, useFakeNomad } from "./harness/fakeNomad";
 
 const TOKEN = "66666666-7777-4888-8999-000000000000";
 const HCL =
@@ -21,14 +21,9 @@ const BROKEN = { datacenter: "dc1", wan_address: "203.0.113.66" };
 
 let nomad: FakeNomad;
 let notes: string[];
-beforeEach(async () => {
-  nomad = await startFakeNomad();
-  notes = [];
-  jest.spyOn(console, "error").mockImplementation((line: string) => void notes.push(line));
-});
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await nomad.api.close();
+useFakeNomad((n, ns) => {
+  nomad = n;
+  notes = ns;
 });
 
 const conn = () => ({ address: nomad.api.url, caPem: tlsFixtures().good.caPem, token: TOKEN });

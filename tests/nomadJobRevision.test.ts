@@ -17,7 +17,7 @@ import {
   nomadNamespaceProvider,
 } from "../components/nomadNamespace";
 import { startFakeApi, tlsFixtures } from "./harness/fakeApi";
-import { FakeNomad, startFakeNomad } from "./harness/fakeNomad";
+import { FakeNomad, useFakeNomad } from "./harness/fakeNomad";
 
 const TOKEN = "66666666-7777-4888-8999-000000000000";
 const HCL = 'job "web" {\n  group "g" {}\n}\n';
@@ -25,14 +25,9 @@ const ID = "web@default";
 
 let nomad: FakeNomad;
 let notes: string[];
-beforeEach(async () => {
-  nomad = await startFakeNomad();
-  notes = [];
-  jest.spyOn(console, "error").mockImplementation((line: string) => void notes.push(line));
-});
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await nomad.api.close();
+useFakeNomad((n, ns) => {
+  nomad = n;
+  notes = ns;
 });
 
 const inputs = (): NomadJobInputs => ({

@@ -287,3 +287,22 @@ export async function startFakeNomad(): Promise<FakeNomad> {
   });
   return nomad;
 }
+
+/**
+ * Jest setup shared by the Nomad provider tests: a fresh fake Nomad before each test, the
+ * provider's notes (its stderr lines, `console.error` in-process) collected per test, and
+ * both handed to `use`; the server closes after each test.
+ */
+export function useFakeNomad(use: (nomad: FakeNomad, notes: string[]) => void): void {
+  let nomad: FakeNomad | undefined;
+  beforeEach(async () => {
+    nomad = await startFakeNomad();
+    const notes: string[] = [];
+    jest.spyOn(console, "error").mockImplementation((line: string) => void notes.push(line));
+    use(nomad, notes);
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await nomad?.api.close();
+  });
+}
