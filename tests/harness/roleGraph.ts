@@ -1,0 +1,131 @@
+/**
+ * The behaviour of one program run, independent of component names and parents: for each
+ * custom resource (the ones the engine creates) its type, inputs, which inputs travel as
+ * secrets, the custom resources it waits for, and its resource options; plus the stack
+ * outputs. Components are left out: they create nothing and change nothing on deploy.
+ *
+ * Used to prove a restructuring changed names and parents only (tests/roleGraph.test.ts
+ * compares a run against the graph recorded before the restructuring, through an explicit
+ * rename table).
+ */
+import { createHash } from "crypto";
+import { Graph } from "./graph";
+import { RecordedResource, SECRET_SIG, SIG_KEY } from "./recorder";
+
+/** One custom resource's behaviour; every reference to another resource is by its role. */
+export interface RoleRecord {
+  type: string;
+  /** sha256 of the inputs in canonical JSON (references to resources by role). */
+  inputs: string;
+  /** Top-level inputs sent as secrets. */
+  secretInputs: string[];
+  /** Custom resources this one waits for (dependsOn, Output dependencies, its provider). */
+  dependsOn: string[];
+  provider: string;
+  deleteBeforeReplace: boolean;
+  deletedWith: string;
+  replaceWith: string[];
+  protect: boolean;
+  ignoreChanges: string[];
+  replaceOnChanges: string[];
+  additionalSecretOutputs: string[];
+  retainOnDelete: boolean;
+}
+
+/** A run's behaviour: resources by role, stack outputs by key. */
+export interface RoleGraph {
+  resources: Record<string, RoleRecord>;
+  /** Stack outputs: whether each is secret, and a hash of its value. */
+  outputs: Record<string, { secret: boolean; value: string }>;
+}
+
+/** Inputs that carry code or tool versions, not behaviour (the dynamic provider closure). */
+const NOT_BEHAVIOUR = new Set(["__provider"]);
+
+/** A resource's role before any rename: its type's last part and its logical name. */
+export function defaultRole(r: RecordedResource): string {
+  return `${r.type.split(":").pop() ?? r.type}:${r.name}`;
+}
+
+/** Canonical JSON: keys sorted at every level. */
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object")
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  return JSON.stringify(v);
+}
+
+const sha = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 16);
+
+/**
+ * The role graph of a run. `role` names a custom resource (default: its logical name;
+ * after a rename, the name it had before).
+ */
+export function roleGraph(
+  graph: Graph,
+  outputs: Record<string, unknown>,
+  role: (r: RecordedResource) => string = defaultRole,
+): RoleGraph {
+  const byUrn = new Map(graph.customs().map((r) => [r.urn, role(r)]));
+  const ref = (urn: string) => byUrn.get(urn) ?? `<component or unknown: ${urn}>`;
+  // Resource references and provider references inside inputs name URNs: map them to roles.
+  const mapUrns = (v: unknown): unknown => {
+    if (typeof v === "string" && v.startsWith("urn:pulumi:")) {
+      if (byUrn.has(v)) return ref(v);
+      // A provider reference: `<urn>::<id>`.
+      const cut = v.lastIndexOf("::");
+      return `${ref(v.slice(0, cut))}${v.slice(cut)}`;
+    }
+    if (Array.isArray(v)) return v.map(mapUrns);
+    if (v && typeof v === "object")
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapUrns(x)]));
+    return v;
+  };
+  const providerRole = (p: string) => (p ? ref(p.slice(0, p.lastIndexOf("::"))) : "");
+  const resources: Record<string, RoleRecord> = {};
+  for (const r of graph.customs()) {
+    const name = role(r);
+    if (resources[name]) throw new Error(`two resources play the role ${name}`);
+    const inputs = Object.fromEntries(
+      Object.entries(r.wireInputs).filter(([k]) => !NOT_BEHAVIOUR.has(k)),
+    );
+    resources[name] = {
+      type: r.type,
+      inputs: sha(canonical(mapUrns(inputs))),
+      secretInputs: Object.keys(r.wireInputs)
+        .filter((k) => {
+          const w = r.wireInputs[k] as Record<string, unknown> | undefined;
+          return !!w && typeof w === "object" && w[SIG_KEY] === SECRET_SIG;
+        })
+        .sort(),
+      dependsOn: [...new Set(graph.customDeps(r).map((d) => ref(d.urn)))].sort(),
+      provider: providerRole(r.provider),
+      deleteBeforeReplace: r.deleteBeforeReplace,
+      deletedWith: r.deletedWith ? ref(r.deletedWith) : "",
+      replaceWith: (r.replaceWith ?? []).map(ref).sort(),
+      protect: r.protect,
+      ignoreChanges: [...r.ignoreChanges].sort(),
+      replaceOnChanges: [...r.replaceOnChanges].sort(),
+      additionalSecretOutputs: [...r.additionalSecretOutputs].sort(),
+      retainOnDelete: r.retainOnDelete ?? false,
+    };
+  }
+  const out: RoleGraph["outputs"] = {};
+  for (const k of Object.keys(outputs).sort()) {
+    const w = outputs[k] as Record<string, unknown> | undefined;
+    const secret = !!w && typeof w === "object" && w[SIG_KEY] === SECRET_SIG;
+    out[k] = { secret, value: sha(canonical(mapUrns(outputs[k]))) };
+  }
+  return { resources: sortKeys(resources), outputs: out };
+}
+
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k] as T]),
+  );
+}
