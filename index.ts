@@ -5,35 +5,39 @@
 import * as consul from "@pulumi/consul";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { AgentConfigInput, PORTS } from "./components/agentConfig";
-import { loadConfig } from "./components/config";
-import { clusterTags, firewallRules } from "./components/firewallRules";
-import { ClusterIdentity } from "./components/identity";
-import { PassthroughLoadBalancer } from "./components/loadBalancer";
-import { afterProjectServices, ProjectServices, requiredApis } from "./components/projectServices";
-import { Network } from "./components/network";
-import { NodeGroup, pickZones } from "./components/nodeGroup";
-import { ApiGatewayRoutes } from "./components/apiGatewayRoutes";
-import { EXPORTED, SAMENESS_GROUP, SERVICES } from "./components/configEntries";
-import { GatewayAcls, INGRESS_NAMESPACE } from "./components/gatewayAcls";
-import { intentions } from "./components/intentions";
-import { MeshConfig } from "./components/meshConfig";
-import { ClusterPeering } from "./components/peering";
-import { activePeers, deferralNotice } from "./components/deferral";
-import { OUTPUTS, readAcceptorOutputs } from "./components/peerOutputs";
-import { ReadinessGate } from "./components/readinessGate";
-import { ClusterSecrets } from "./components/secrets";
-import { ServiceIntentions } from "./components/serviceIntentions";
-import { renderStartupScript } from "./components/startupScript";
-import { plainErrors } from "./components/userError";
-import { WorkloadIdentity } from "./components/workloadIdentity";
-import { Workloads } from "./components/workloads";
+import { AgentConfigInput, PORTS } from "./components/cluster/agentConfig";
+import { loadConfig } from "./components/config/loadConfig";
+import { clusterTags, firewallRules } from "./components/gcp/firewallRules";
+import { ClusterIdentity } from "./components/gcp/identity";
+import { PassthroughLoadBalancer } from "./components/gcp/loadBalancer";
+import {
+  afterProjectServices,
+  ProjectServices,
+  requiredApis,
+} from "./components/gcp/projectServices";
+import { Network } from "./components/gcp/network";
+import { NodeGroup, pickZones } from "./components/gcp/nodeGroup";
+import { ApiGatewayRoutes } from "./components/mesh/apiGatewayRoutes";
+import { EXPORTED, SAMENESS_GROUP, SERVICES } from "./components/mesh/configEntries";
+import { GatewayAcls, INGRESS_NAMESPACE } from "./components/mesh/gatewayAcls";
+import { intentions } from "./components/mesh/intentions";
+import { MeshConfig } from "./components/mesh/meshConfig";
+import { ClusterPeering } from "./components/peering/peering";
+import { activePeers, deferralNotice } from "./components/config/deferral";
+import { OUTPUTS, readAcceptorOutputs } from "./components/peering/peerOutputs";
+import { ReadinessGate } from "./components/cluster/readinessGate";
+import { ClusterSecrets } from "./components/gcp/secrets";
+import { ServiceIntentions } from "./components/mesh/serviceIntentions";
+import { renderStartupScript } from "./components/cluster/startupScript";
+import { plainErrors } from "./components/config/userError";
+import { WorkloadIdentity } from "./components/mesh/workloadIdentity";
+import { Workloads } from "./components/mesh/workloads";
 
-// Whatever stops the program prints as plain text, once (components/userError.ts).
+// Whatever stops the program prints as plain text, once (components/config/userError.ts).
 export = plainErrors(async () => {
   // Validated before any resource exists: bad input fails here with every problem listed.
   const cfg = loadConfig();
-  // --- Deferred peering (npm run deploy's platform phase; components/deferral.ts) ---
+  // --- Deferred peering (npm run deploy's platform phase; components/config/deferral.ts) ---
   // Dialer peers in hashistack:deferredPeers are left out of this run entirely; `peers`
   // replaces cfg.peers wherever a peer-related object is made. Empty by default.
   const peers = activePeers(cfg.peers, cfg.deferredPeers);
@@ -179,7 +183,7 @@ export = plainErrors(async () => {
   // Everything in-cluster lives in the servers' Raft state: deleting the server group deletes
   // it all, so `pulumi destroy` skips each in-cluster delete (which would need a healthy
   // cluster), and the group's replacement replaces them too (engine: deletedWith; the
-  // replacement from CLI 3.260, pulumi/pulumi#23818: components/cliRequirement.ts).
+  // replacement from CLI 3.260, pulumi/pulumi#23818: components/config/cliRequirement.ts).
   const cluster = { deletedWith: servers.group };
   // Nothing in-cluster is configured before Consul and Nomad answer through the LB over
   // TLS verified against our CA (the server certificate carries the LB's IP).
@@ -309,7 +313,7 @@ export = plainErrors(async () => {
     consulToken: pulumi.secret(secrets.consulToken),
     nomadToken: pulumi.secret(secrets.nomadToken),
     peerNames: cfg.peers.map((p) => p.peerName),
-    // What dialers read through their StackReference (names in components/peering.ts).
+    // What dialers read through their StackReference (names in components/peering/peering.ts).
     [OUTPUTS.exported]: runningBackends,
     ...(acceptsPeers ? { [OUTPUTS.tokens]: peering.tokens } : {}),
     ...(dialsPeers ? { peerings: peering.peerings } : {}),

@@ -24,7 +24,7 @@ import { StackOps } from "./orchestrate";
 /** Where deferred-run config copies live while an update runs (git-ignored). */
 export const DEFERRED_DIR = path.join(".hashistack", "deploy");
 
-/** The key the deferred copy adds (components/deferral.ts). */
+/** The key the deferred copy adds (components/config/deferral.ts). */
 const DEFERRED_KEY = "hashistack:deferredPeers";
 
 /**

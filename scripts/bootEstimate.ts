@@ -120,7 +120,7 @@ export function secretReadAt(script: string, from: number, readable: number, rol
   const wait = Math.ceil((readable - from) / b.interval) * b.interval;
   if (wait > budgetSeconds(b))
     throw new Error(
-      `the ${role} boot would give up reading its secrets after ${budgetSeconds(b)} s, before the IAM grant applies (${Math.round(readable - from)} s later): raise the retry budget of the secret reads in components/startup/lib.sh`,
+      `the ${role} boot would give up reading its secrets after ${budgetSeconds(b)} s, before the IAM grant applies (${Math.round(readable - from)} s later): raise the retry budget of the secret reads in components/cluster/startup/lib.sh`,
     );
   return from + wait;
 }

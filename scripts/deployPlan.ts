@@ -22,7 +22,7 @@ export function qualified(org: string, stack: string): string {
   return `${org}/${PROJECT}/${stack}`;
 }
 
-/** Output name of the acceptors' tokens (components/peerOutputs.ts), keyed by datacenter. */
+/** Output name of the acceptors' tokens (components/peering/peerOutputs.ts), keyed by datacenter. */
 const TOKENS = "peeringTokens";
 /**
  * Output name of a dialer's established peerings (index.ts), keyed by peer name: a peering
@@ -30,7 +30,7 @@ const TOKENS = "peeringTokens";
  */
 export const PEERINGS = "peerings";
 
-/** A dialer's local name for its peer: `<remote-datacenter>-default` (components/config.ts). */
+/** A dialer's local name for its peer: `<remote-datacenter>-default` (components/config/loadConfig.ts). */
 export const peerName = (datacenter: string) => `${datacenter}-default`;
 
 /** A digest of the token an acceptor's outputs hold for `datacenter`, if any. */

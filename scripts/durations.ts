@@ -8,9 +8,9 @@
  * Creation times, seconds. A resource type the program registers without an entry here makes
  * the estimate fail (tests/plan.test.ts checks every type of both stacks).
  */
-import { DEPLOYMENT_POLL_MS } from "../components/nomadJob";
-import { PEERING_POLL_SECONDS } from "../components/peeringWait";
-import { READINESS_POLL_SECONDS } from "../components/readiness";
+import { DEPLOYMENT_POLL_MS } from "../components/nomad/nomadJob";
+import { PEERING_POLL_SECONDS } from "../components/peering/peeringWait";
+import { READINESS_POLL_SECONDS } from "../components/cluster/readiness";
 
 /** A duration and its source. */
 export interface Figure {
@@ -52,7 +52,7 @@ export const NOMAD_JOB_PARTS: Record<string, Figure> = {
   minHealthy: { seconds: 10, source: 'ours: jobspecs update { min_healthy_time = "10s" }' },
   poll: {
     seconds: DEPLOYMENT_POLL_MS / 1000 / 2,
-    source: "ours: components/nomadJob.ts DEPLOYMENT_POLL_MS; half an interval on average",
+    source: "ours: components/nomad/nomadJob.ts DEPLOYMENT_POLL_MS; half an interval on average",
   },
 };
 
@@ -106,7 +106,7 @@ export const RESOURCE_TYPES: Record<string, TypeFigure> = {
   "gcp:compute/instanceTemplate:InstanceTemplate": { seconds: 8, source: GCE },
   "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": {
     seconds: 15,
-    source: `${GCE}; waitForInstances is false (components/nodeGroup.ts), so the VMs boot afterwards (BOOT)`,
+    source: `${GCE}; waitForInstances is false (components/gcp/nodeGroup.ts), so the VMs boot afterwards (BOOT)`,
   },
   "consul:index/aclPolicy:AclPolicy": { seconds: 1, source: CONSUL_CALL },
   "consul:index/aclRole:AclRole": { seconds: 1, source: CONSUL_CALL },
@@ -126,7 +126,7 @@ export const RESOURCE_TYPES: Record<string, TypeFigure> = {
   "pulumi-nodejs:dynamic/hashistack:Preflight": {
     seconds: 2,
     source:
-      "typical: an application-default-credentials token, one round of API probes once the APIs answer (components/apiReadiness.ts) and the deployer's permission check (components/deployerCheck.ts); the wait for a fresh enablement to spread is not in the figure (undocumented, bounded by API_WAIT_SECONDS)",
+      "typical: an application-default-credentials token, one round of API probes once the APIs answer (components/gcp/apiReadiness.ts) and the deployer's permission check (components/gcp/deployerCheck.ts); the wait for a fresh enablement to spread is not in the figure (undocumented, bounded by API_WAIT_SECONDS)",
   },
   "pulumi-nodejs:dynamic/hashistack:NomadNamespace": {
     seconds: 1,
@@ -140,16 +140,16 @@ export const RESOURCE_TYPES: Record<string, TypeFigure> = {
     seconds: 1 + READINESS_POLL_SECONDS / 2,
     waitsForBoot: true,
     source:
-      "ours: one round of checks (about 1 s) plus half of components/readiness.ts READINESS_POLL_SECONDS after the cluster is ready",
+      "ours: one round of checks (about 1 s) plus half of components/cluster/readiness.ts READINESS_POLL_SECONDS after the cluster is ready",
   },
   "pulumi-nodejs:dynamic/hashistack:PeeringWait": {
     seconds: 3 + PEERING_POLL_SECONDS / 2,
     source:
-      "typical: ACTIVE and the peer's exports imported about 3 s after establishment; plus half of components/peeringWait.ts PEERING_POLL_SECONDS",
+      "typical: ACTIVE and the peer's exports imported about 3 s after establishment; plus half of components/peering/peeringWait.ts PEERING_POLL_SECONDS",
   },
 };
 
-/** Boot of a node group's VMs, step by step (components/startup/lib.sh). */
+/** Boot of a node group's VMs, step by step (components/cluster/startup/lib.sh). */
 export const BOOT: Record<string, Figure> = {
   vmStart: {
     seconds: 40,

@@ -2,7 +2,7 @@
  * Shell exports for operating a stack's Consul and Nomad from its outputs (replaces the
  * seed's `eval_vars`, with TLS verification on: the CA goes to a file). Pure, tested.
  */
-import { shellQuote } from "../components/startupScript";
+import { shellQuote } from "../components/cluster/startupScript";
 
 /** The stack outputs this reads. */
 export interface StackOutputs {

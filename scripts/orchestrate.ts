@@ -10,7 +10,7 @@
  *    created if missing; acceptors' and dialers' outputs are read.
  * 2. platform, every stack at once: a dialer whose acceptor (a stack of this run) does not yet
  *    export a token for it runs with that peer deferred (`hashistack:deferredPeers`, see
- *    components/deferral.ts); a dialer whose acceptor already does runs in full. A peer the
+ *    components/config/deferral.ts); a dialer whose acceptor already does runs in full. A peer the
  *    dialer's own outputs show as established is never deferred (the update would delete the
  *    peering): the run stops in prepare instead.
  * 3. peering, per dialer, as soon as its own platform and its acceptors' platforms are done:

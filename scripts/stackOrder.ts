@@ -43,7 +43,7 @@ export const PROJECT = "hashistack";
 
 /**
  * One dialer entry's acceptor, when it is a stack of this project: `<stack>` or
- * `<org>/<project>/<stack>`, the two forms the program accepts (components/config.ts).
+ * `<org>/<project>/<stack>`, the two forms the program accepts (components/config/loadConfig.ts).
  * Anything else (another project, a malformed entry the program refuses) is not one.
  */
 export function parseDial(spec: string): Dial | undefined {

@@ -9,7 +9,7 @@
 import * as http from "http";
 import * as crypto from "crypto";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { callApi } from "../components/apiClient";
+import { callApi } from "../components/nomad/apiClient";
 import { hasPulumiCli, NO_CLI } from "../scripts/pulumiCli";
 import { readStackConfig, ROOT } from "./harness/stackConfig";
 

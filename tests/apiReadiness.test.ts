@@ -4,9 +4,9 @@ import {
   Clock,
   classifyProbe,
   waitForApis,
-} from "../components/apiReadiness";
-import { requiredApis } from "../components/projectServices";
-import { TokenSource } from "../components/gcpTokens";
+} from "../components/gcp/apiReadiness";
+import { requiredApis } from "../components/gcp/projectServices";
+import { TokenSource } from "../components/gcp/gcpTokens";
 import {
   ApiProbeState,
   FakeAnswer,

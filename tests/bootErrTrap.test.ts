@@ -1,5 +1,5 @@
 /**
- * The ERR trap of components/startup/report.sh, run by bash on its own (no sandbox): which
+ * The ERR trap of components/cluster/startup/report.sh, run by bash on its own (no sandbox): which
  * command a failure message blames. In a failing pipeline bash's $BASH_COMMAND is the
  * pipeline's last command while pipefail took the status of a failed earlier one, so the
  * message must say it is a pipeline and give every command's status.
@@ -11,7 +11,10 @@ import * as path from "path";
 import { ROOT } from "./harness/stackConfig";
 import { TOOLS, describeWith } from "./harness/tools";
 
-const REPORT = fs.readFileSync(path.join(ROOT, "components", "startup", "report.sh"), "utf8");
+const REPORT = fs.readFileSync(
+  path.join(ROOT, "components", "cluster", "startup", "report.sh"),
+  "utf8",
+);
 
 /** Runs `body` after the same preamble as a rendered startup script; curl records its PUTs. */
 function run(body: string[]): {

@@ -2,13 +2,17 @@
  * Boot failure paths, run for real in the sandbox (tests/harness/boot/sandbox.ts): each stops
  * with one clear log line (`FAILED at step <step>: <message>`), a non-zero exit, nothing of the
  * later steps done, and the guest attributes `boot-status=failed`, `boot-error=<step>: <message>`
- * that the readiness gate quotes (components/bootReport.ts).
+ * that the readiness gate quotes (components/cluster/bootReport.ts).
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { BOOT_REPORT_KEYS, BOOT_REPORT_NAMESPACE, BootStep } from "../components/bootReport";
-import { describeVm, parseBootReport } from "../components/bootProgress";
+import {
+  BOOT_REPORT_KEYS,
+  BOOT_REPORT_NAMESPACE,
+  BootStep,
+} from "../components/cluster/bootReport";
+import { describeVm, parseBootReport } from "../components/cluster/bootProgress";
 import { guestLines, guestPut } from "./harness/boot/checks";
 import { BootFixture, programFixtures } from "./harness/boot/fixture";
 import { BootResult, Sandbox, SandboxOptions } from "./harness/boot/sandbox";
@@ -95,7 +99,7 @@ describeWith(
         `secret dc1-consul-gossip-key: Secret Manager answered HTTP 404 NOT_FOUND: Secret [projects/my-gcp-project-dc1/secrets/dc1-consul-gossip-key] not found or has no versions. at ${url} (the secret has no version: pulumi up creates it)`,
       );
       expect(count(r.run, "sleep 6")).toBe(9);
-      // What the readiness gate makes of these attributes (its reader, components/bootProgress.ts).
+      // What the readiness gate makes of these attributes (its reader, components/cluster/bootProgress.ts).
       const items = [...r.guest].map(([k, value]) => {
         const [namespace = "", key = ""] = k.split("/");
         return { namespace, key, value };

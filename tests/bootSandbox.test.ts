@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BOOT_REPORT_KEYS } from "../components/bootReport";
+import { BOOT_REPORT_KEYS } from "../components/cluster/bootReport";
 import { configDir, leavesDiffering, mergeConsul, mergeNomad } from "./harness/boot/agentMerge";
 import {
   callsBySteps,
@@ -19,7 +19,7 @@ import {
 } from "./harness/boot/checks";
 import { BootFixture, programFixtures } from "./harness/boot/fixture";
 import { SHIMS } from "./harness/boot/image";
-import { CNI_BRIDGE_PLUGINS } from "../components/cniPlugins";
+import { CNI_BRIDGE_PLUGINS } from "../components/cluster/cniPlugins";
 import { BootResult, FileEntry, Sandbox, cniPluginStandIn } from "./harness/boot/sandbox";
 import { TOOLS, describeWith, testWith } from "./harness/tools";
 

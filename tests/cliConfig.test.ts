@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { DEFAULTS, KNOWN_KEYS, LICENSE_KEYS } from "../components/config";
+import { DEFAULTS, KNOWN_KEYS, LICENSE_KEYS } from "../components/config/loadConfig";
 import {
   configValueFromDefault,
   formatMissingKeys,

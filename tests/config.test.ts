@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, RawConfig, validateConfig } from "../components/config";
+import { ConfigError, RawConfig, validateConfig } from "../components/config/loadConfig";
 import { runProgram } from "./harness/program";
 
 /** A valid dc1-like raw config; each case below breaks it in one way. */

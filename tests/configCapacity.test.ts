@@ -1,7 +1,7 @@
 import { parse } from "@cdktf/hcl2json";
 import * as fs from "fs";
 import * as path from "path";
-import { MIN_READINESS_TIMEOUT_MINUTES } from "../components/configBoot";
+import { MIN_READINESS_TIMEOUT_MINUTES } from "../components/config/boot";
 import {
   CLIENT_BOOT_DISK_GB,
   GroupResources,
@@ -11,10 +11,10 @@ import {
   clientCapacity,
   groupDemand,
   serverSize,
-} from "../components/configCapacity";
-import { MachineShape } from "../components/configMachineTypes";
-import { AUTOHEAL_INITIAL_DELAY_SEC } from "../components/nodeGroup";
-import { readJobspec } from "../components/workloads";
+} from "../components/config/capacity";
+import { MachineShape } from "../components/config/machineTypes";
+import { AUTOHEAL_INITIAL_DELAY_SEC } from "../components/gcp/nodeGroup";
+import { readJobspec } from "../components/mesh/workloads";
 import { runProgram } from "./harness/program";
 
 type Block = Record<string, unknown>;

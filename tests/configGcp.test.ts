@@ -1,6 +1,6 @@
-import { PROJECT_RE, REGION_RE } from "../components/configGcp";
+import { PROJECT_RE, REGION_RE } from "../components/config/gcp";
 import { baseConfig, configProblems } from "./harness/configCases";
-import { validateConfig } from "../components/config";
+import { validateConfig } from "../components/config/loadConfig";
 
 /**
  * Every GCP region as Google's product location pages list them (Compute Engine "Regions and

@@ -3,7 +3,7 @@ import {
   isSharedCore,
   machineShape,
   predefinedMachineTypes,
-} from "../components/configMachineTypes";
+} from "../components/config/machineTypes";
 
 /**
  * What the Compute API lists for a zone (machineTypes.list: name, guestCpus, memoryMb),

@@ -1,7 +1,7 @@
-import { Cidr, parseCidr } from "../components/cidr";
-import { validateConfig } from "../components/config";
-import { HEALTH_CHECK_RANGES, IAP_RANGE } from "../components/firewallRules";
-import { maxBridgeAllocations } from "../components/configCapacity";
+import { Cidr, parseCidr } from "../components/config/cidr";
+import { validateConfig } from "../components/config/loadConfig";
+import { HEALTH_CHECK_RANGES, IAP_RANGE } from "../components/gcp/firewallRules";
+import { maxBridgeAllocations } from "../components/config/capacity";
 import {
   CLIENT_SURGE,
   GOOGLE_HEALTH_CHECK_RANGES,
@@ -15,7 +15,7 @@ import {
   reachableFromInternet,
   specialPurposeEntry,
   subnetRoom,
-} from "../components/configNetworks";
+} from "../components/config/networks";
 import { baseConfig, configProblems } from "./harness/configCases";
 import { ROOT, readStackConfig, runProgram } from "./harness/program";
 import {

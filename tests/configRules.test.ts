@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { validateConfig } from "../components/config";
+import { validateConfig } from "../components/config/loadConfig";
 import { baseConfig as base, configProblems } from "./harness/configCases";
 import { ROOT, runProgram } from "./harness/program";
 

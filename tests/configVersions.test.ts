@@ -1,10 +1,10 @@
-import { DEFAULTS } from "../components/config";
+import { DEFAULTS } from "../components/config/loadConfig";
 import {
   MIN_CONSUL_VERSION,
   MIN_NOMAD_VERSION,
   compareVersions,
   versionOk,
-} from "../components/configVersions";
+} from "../components/config/versions";
 
 describe("versions", () => {
   test.each([

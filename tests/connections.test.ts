@@ -1,6 +1,6 @@
 /**
  * The connection matrix, checked for real. The matrix is derived from what the program
- * renders (components/connections.ts over tests/harness/artifacts.ts); for each connection:
+ * renders (components/connections/connections.ts over tests/harness/artifacts.ts); for each connection:
  * - a GCE ingress rule admits it (protocol, port, source tag or range, target tag), its
  *   load balancer forwards the port to the right VMs, and the listener binds what the
  *   client dials;
@@ -10,13 +10,13 @@
  * A listener that would present Consul's auto-encrypt (Connect CA) certificate is modelled
  * as such, so clients that trust only the project CA fail here as they would on a VM.
  */
-import { DatacenterArtifacts, Connection } from "../components/connectionTypes";
+import { DatacenterArtifacts, Connection } from "../components/connections/connectionTypes";
 import {
   firewallAdmits,
   listenerReachable,
   loadBalancerCarries,
-} from "../components/connectionChecks";
-import { deriveConnections } from "../components/connections";
+} from "../components/connections/connectionChecks";
+import { deriveConnections } from "../components/connections/connections";
 import { collectArtifacts } from "./harness/artifacts";
 import { runProgram } from "./harness/program";
 import { TlsLab } from "./harness/tlsLab";

@@ -2,8 +2,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { activePeers, deferralNotice, parseDeferredPeers } from "../components/deferral";
-import { PeerConfig } from "../components/configTypes";
+import { activePeers, deferralNotice, parseDeferredPeers } from "../components/config/deferral";
+import { PeerConfig } from "../components/config/types";
 import {
   deferredConfig,
   summarizeCliError,

@@ -3,7 +3,7 @@
  * (scripts/deployPlan.ts, orchestrate.ts, automation.ts), against a fake backend with
  * organizations (tests/harness/fakeStacks.ts).
  */
-import { qualifyStack } from "../components/peerSpec";
+import { qualifyStack } from "../components/config/peerSpec";
 import { backendOrganization } from "../scripts/automation";
 import { PEERINGS, peerName, qualified } from "../scripts/deployPlan";
 import { deployAll } from "../scripts/orchestrate";
@@ -48,7 +48,7 @@ describe("organizations: every operation names the stack the program reads", () 
       expect([spec, parseDial(spec)]).toEqual([spec, undefined]);
   });
 
-  test("a dial names the stack the program reads: both forms qualified as components/peerSpec.ts does", () => {
+  test("a dial names the stack the program reads: both forms qualified as components/config/peerSpec.ts does", () => {
     for (const [ref, org] of [
       ["dc1", "acme"],
       ["acme/hashistack/dc1", "acme"],

@@ -1,4 +1,4 @@
-import { changedInputs, keyedDiff } from "../components/dynamicDiff";
+import { changedInputs, keyedDiff } from "../components/nomad/dynamicDiff";
 
 describe("dynamic provider diff", () => {
   const olds = { address: "https://a:4646", caPem: "CA", vars: { a: "1", b: "2" }, jobId: "web" };

@@ -4,7 +4,7 @@
  * a provider-code-only change, a purged job, a failed rollout (partial state), and a
  * preview that cannot reach Nomad (the note on the plugin's stderr).
  */
-import { NomadJobInputs, nomadJobProvider } from "../components/nomadJob";
+import { NomadJobInputs, nomadJobProvider } from "../components/nomad/nomadJob";
 import { DynamicProviderHost, startDynamicProviderHost } from "./harness/dynamicProviderHost";
 import { tlsFixtures } from "./harness/fakeApi";
 import { FakeNomad, startFakeNomad } from "./harness/fakeNomad";

@@ -10,11 +10,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ConfigError, ConfigProblem } from "../components/config";
+import { ConfigError, ConfigProblem } from "../components/config/loadConfig";
 import * as pulumi from "@pulumi/pulumi";
-import { MIN_PULUMI_CLI } from "../components/cliRequirement";
-import { PeerStackError } from "../components/peerOutputs";
-import { asPlainError, plainErrors, UserError } from "../components/userError";
+import { MIN_PULUMI_CLI } from "../components/config/cliRequirement";
+import { PeerStackError } from "../components/peering/peerOutputs";
+import { asPlainError, plainErrors, UserError } from "../components/config/userError";
 import { ProjectSpec, validateStackConfig } from "./harness/cliConfig";
 import { runUnderLanguageHost } from "./harness/languageHost";
 import {

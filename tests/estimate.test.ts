@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { renderStartupScript } from "../components/startupScript";
+import { renderStartupScript } from "../components/cluster/startupScript";
 import {
   budgetSeconds,
   clusterReady,
@@ -195,7 +195,7 @@ describe("the boot estimate reads the startup script", () => {
 
   test("secret reads outlast IAM propagation ('potentially 7 minutes or longer'): about 9 minutes, every 6 s", () => {
     // Both roles' scripts carry lib.sh, where the secret reads live.
-    const lib = fs.readFileSync(path.join(ROOT, "components/startup/lib.sh"), "utf8");
+    const lib = fs.readFileSync(path.join(ROOT, "components/cluster/startup/lib.sh"), "utf8");
     expect(client).toContain(lib.trim());
     const budget = secretReadBudget(client);
     expect(budget).toEqual({ attempts: 90, interval: 6 });
@@ -209,7 +209,7 @@ describe("the boot estimate reads the startup script", () => {
     expect(secretReadAt(client, 100, 90, "client")).toBe(100);
     expect(secretReadAt(client, 100, 100 + 534, "client")).toBe(634);
     expect(() => secretReadAt(client, 100, 100 + 535, "client")).toThrow(
-      "the client boot would give up reading its secrets after 534 s, before the IAM grant applies (535 s later): raise the retry budget of the secret reads in components/startup/lib.sh",
+      "the client boot would give up reading its secrets after 534 s, before the IAM grant applies (535 s later): raise the retry budget of the secret reads in components/cluster/startup/lib.sh",
     );
     // The budget of the previous script (10 attempts, 6 s apart): under a minute, less than the
     // typical propagation.

@@ -7,8 +7,8 @@ import {
   CLOUD_PLATFORM_SCOPE,
   findCredentials,
   TokenSource,
-} from "../components/gcpAuth";
-import { googleRequest } from "../components/googleHttp";
+} from "../components/gcp/gcpAuth";
+import { googleRequest } from "../components/gcp/googleHttp";
 import { FakeGoogle, FakeRequest, FakeRoute, startFakeGoogle } from "./harness/fakeGoogle";
 
 const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });

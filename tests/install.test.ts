@@ -1,5 +1,5 @@
 /**
- * The package-install function of the startup scripts (components/startup/lib.sh
+ * The package-install function of the startup scripts (components/cluster/startup/lib.sh
  * main_install), run by bash with apt, dpkg, curl and systemd replaced by recording fakes and
  * every absolute path moved into a temporary directory (the library's test-only
  * HASHISTACK_SYSROOT prefix): what it asks apt for on a fresh image, and that a reboot with
@@ -14,7 +14,7 @@ import { ROOT } from "./harness/program";
 
 // report.sh first: lib.sh's functions report failures through it (fail, log).
 const LIB = ["report.sh", "lib.sh"]
-  .map((f) => fs.readFileSync(path.join(ROOT, "components", "startup", f), "utf8"))
+  .map((f) => fs.readFileSync(path.join(ROOT, "components", "cluster", "startup", f), "utf8"))
   .join("\n");
 
 /** Fakes of the system commands the function calls; they log to $SANDBOX/calls. */

@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "@cdktf/hcl2json";
-import { SERVICES } from "../components/configEntries";
-import { MESH_GATEWAY_JOB } from "../components/gatewayAcls";
-import { readJobspec } from "../components/workloads";
+import { SERVICES } from "../components/mesh/configEntries";
+import { MESH_GATEWAY_JOB } from "../components/mesh/gatewayAcls";
+import { readJobspec } from "../components/mesh/workloads";
 
 type Block = Record<string, unknown>;
 /** hcl2json renders every block as a list; take the single instance. */

@@ -8,13 +8,13 @@
  * (step.go, isDeletedWith); a ReplaceWith resource being replaced replaces the dependent too
  * (step_generator.go), and so does a DeletedWith one, but only from CLI 3.260
  * (pulumi/pulumi#23818, merged after 3.259.0: an older engine keeps the dependent in state
- * though its cluster is gone; components/cliRequirement.ts, README Prerequisites); a protected
+ * though its cluster is gone; components/config/cliRequirement.ts, README Prerequisites); a protected
  * resource is neither deleted (step.go, deleteProtectedError) nor replaced (step_generator.go,
  * "unable to replace resource").
  */
 import * as fs from "fs";
 import * as path from "path";
-import { MIN_PULUMI_CLI } from "../components/cliRequirement";
+import { MIN_PULUMI_CLI } from "../components/config/cliRequirement";
 import { ProgramRun, ROOT, runProgram } from "./harness/program";
 import { RecordedResource } from "./harness/recorder";
 

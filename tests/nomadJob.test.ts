@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ApiError } from "../components/apiClient";
-import { UNKNOWN, renderVariables } from "../components/nomadApi";
-import { waitForDeployment } from "../components/nomadDeployment";
-import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomadJob";
-import { nomadNamespaceProvider } from "../components/nomadNamespace";
+import { ApiError } from "../components/nomad/apiClient";
+import { UNKNOWN, renderVariables } from "../components/nomad/nomadApi";
+import { waitForDeployment } from "../components/nomad/nomadDeployment";
+import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomad/nomadJob";
+import { nomadNamespaceProvider } from "../components/nomad/nomadNamespace";
 import { FakeApi, Route, sequence, startFakeApi, tlsFixtures } from "./harness/fakeApi";
 
 const TOKEN = "66666666-7777-4888-8999-000000000000";

@@ -5,8 +5,8 @@
  * connection makes the diff compare inputs only and the engine runs an in-place update.
  * The update then registers the new job and purges the old one: nothing is left behind.
  */
-import { PartialFailure } from "../components/dynamicResult";
-import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomadJob";
+import { PartialFailure } from "../components/nomad/dynamicResult";
+import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomad/nomadJob";
 import { tlsFixtures } from "./harness/fakeApi";
 import { FakeNomad, startFakeNomad, useFakeNomad } from "./harness/fakeNomad";
 

@@ -11,10 +11,10 @@ import {
   callApi,
   isUnreachable,
   retryDelaysMs,
-} from "../components/apiClient";
-import { DIFF_CALL, UNKNOWN } from "../components/nomadApi";
-import { NomadJobOutputs, nomadJobProvider } from "../components/nomadJob";
-import { decideJobDiff } from "../components/nomadJobDiff";
+} from "../components/nomad/apiClient";
+import { DIFF_CALL, UNKNOWN } from "../components/nomad/nomadApi";
+import { NomadJobOutputs, nomadJobProvider } from "../components/nomad/nomadJob";
+import { decideJobDiff } from "../components/nomad/nomadJobDiff";
 import { startFakeApi, tlsFixtures } from "./harness/fakeApi";
 import { FakeNomad, startFakeNomad } from "./harness/fakeNomad";
 

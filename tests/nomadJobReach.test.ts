@@ -9,11 +9,11 @@
 import * as net from "net";
 import * as tls from "tls";
 import { AddressInfo } from "net";
-import { isNoAnswerError, isUnreachable } from "../components/apiClient";
-import { APPLY_CALL, DIFF_CALL, READ_CALL, worstCaseMs } from "../components/nomadApi";
-import { NomadJobOutputs, nomadJobProvider } from "../components/nomadJob";
-import { decideJobDiff } from "../components/nomadJobDiff";
-import { nomadNamespaceProvider } from "../components/nomadNamespace";
+import { isNoAnswerError, isUnreachable } from "../components/nomad/apiClient";
+import { APPLY_CALL, DIFF_CALL, READ_CALL, worstCaseMs } from "../components/nomad/nomadApi";
+import { NomadJobOutputs, nomadJobProvider } from "../components/nomad/nomadJob";
+import { decideJobDiff } from "../components/nomad/nomadJobDiff";
+import { nomadNamespaceProvider } from "../components/nomad/nomadNamespace";
 import { startFakeApi, tlsFixtures } from "./harness/fakeApi";
 
 const TOKEN = "66666666-7777-4888-8999-000000000000";

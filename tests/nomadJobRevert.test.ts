@@ -5,10 +5,10 @@
  * (nomad/deploymentwatcher/deployment_watcher.go): that success must never count as ours.
  * Replayed against the stateful fake Nomad, which models the revert.
  */
-import { PartialFailure } from "../components/dynamicResult";
-import { parseJob, registerJob } from "../components/nomadApi";
-import { deploymentFor, jobMoved, waitForDeployment } from "../components/nomadDeployment";
-import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomadJob";
+import { PartialFailure } from "../components/nomad/dynamicResult";
+import { parseJob, registerJob } from "../components/nomad/nomadApi";
+import { deploymentFor, jobMoved, waitForDeployment } from "../components/nomad/nomadDeployment";
+import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomad/nomadJob";
 import { tlsFixtures } from "./harness/fakeApi";
 import { FakeNomad, useFakeNomad } from "./harness/fakeNomad";
 

@@ -5,17 +5,17 @@
  * dynamic-provider plugin). So each provider records `providerRevision`, and a state
  * written by a lower (or no) revision is a change whose update stores the new code.
  */
-import { revisionBehind, revisionNote } from "../components/dynamicDiff";
+import { revisionBehind, revisionNote } from "../components/nomad/dynamicDiff";
 import {
   NOMAD_JOB_PROVIDER_REVISION,
   NomadJobInputs,
   NomadJobOutputs,
   nomadJobProvider,
-} from "../components/nomadJob";
+} from "../components/nomad/nomadJob";
 import {
   NOMAD_NAMESPACE_PROVIDER_REVISION,
   nomadNamespaceProvider,
-} from "../components/nomadNamespace";
+} from "../components/nomad/nomadNamespace";
 import { startFakeApi, tlsFixtures } from "./harness/fakeApi";
 import { FakeNomad, useFakeNomad } from "./harness/fakeNomad";
 

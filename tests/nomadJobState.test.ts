@@ -6,21 +6,21 @@
  * inputs as news (RefreshStep.Apply in pulumi/pulumi pkg/resource/deploy/step.go); after a
  * partially failed update the outputs come from the error (pkg/engine/update.go).
  */
-import { callApi } from "../components/apiClient";
-import { PartialFailure } from "../components/dynamicResult";
-import { parseJob, planJob } from "../components/nomadApi";
+import { callApi } from "../components/nomad/apiClient";
+import { PartialFailure } from "../components/nomad/dynamicResult";
+import { parseJob, planJob } from "../components/nomad/nomadApi";
 import {
   NOMAD_JOB_PROVIDER_REVISION,
   NomadJobInputs,
   NomadJobOutputs,
   nomadJobProvider,
-} from "../components/nomadJob";
-import { deploymentFor } from "../components/nomadDeployment";
-import { jobDrift } from "../components/nomadJobDiff";
+} from "../components/nomad/nomadJob";
+import { deploymentFor } from "../components/nomad/nomadDeployment";
+import { jobDrift } from "../components/nomad/nomadJobDiff";
 import {
   NOMAD_NAMESPACE_PROVIDER_REVISION,
   nomadNamespaceProvider,
-} from "../components/nomadNamespace";
+} from "../components/nomad/nomadNamespace";
 import { startFakeApi, tlsFixtures } from "./harness/fakeApi";
 import { FakeNomad, useFakeNomad } from "./harness/fakeNomad";
 

@@ -1,8 +1,12 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PeerStackError, tokenFromOutput, unreadableStackMessage } from "../components/peerOutputs";
-import { PeeringWaitInput, waitForPeering } from "../components/peeringWait";
+import {
+  PeerStackError,
+  tokenFromOutput,
+  unreadableStackMessage,
+} from "../components/peering/peerOutputs";
+import { PeeringWaitInput, waitForPeering } from "../components/peering/peeringWait";
 import { FakeApi, Route, sequence, startFakeApi, tlsFixtures } from "./harness/fakeApi";
 import { ProgramRun, ROOT, runProgram, secretLeaks } from "./harness/program";
 import { isSecretOnWire, RecordedResource } from "./harness/recorder";

@@ -1,5 +1,5 @@
-import { NODE_ROLES } from "../components/identity";
-import { HEALTH_CHECK_RANGES } from "../components/firewallRules";
+import { NODE_ROLES } from "../components/gcp/identity";
+import { HEALTH_CHECK_RANGES } from "../components/gcp/firewallRules";
 import { ProgramRun, runProgram, secretLeaks } from "./harness/program";
 import { isSecretOnWire, RecordedResource } from "./harness/recorder";
 

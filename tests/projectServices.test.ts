@@ -3,15 +3,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { API_PROBES, API_SETTLE_SECONDS, Clock } from "../components/apiReadiness";
+import { API_PROBES, API_SETTLE_SECONDS, Clock } from "../components/gcp/apiReadiness";
 import {
   checkDeployer,
   DEPLOYER_ROLES,
   DeployerCheckInput,
   OPTIONAL_PERMISSIONS,
-} from "../components/deployerCheck";
-import { preflightProvider } from "../components/preflight";
-import { apiOfType, SERVICE_TYPE } from "../components/projectServices";
+} from "../components/gcp/deployerCheck";
+import { preflightProvider } from "../components/gcp/preflight";
+import { apiOfType, SERVICE_TYPE } from "../components/gcp/projectServices";
 import {
   apiError,
   ApiProbeState,

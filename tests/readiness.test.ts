@@ -1,5 +1,5 @@
-import { ApiError, callApi } from "../components/apiClient";
-import { ReadinessInput, waitUntilReady } from "../components/readiness";
+import { ApiError, callApi } from "../components/nomad/apiClient";
+import { ReadinessInput, waitUntilReady } from "../components/cluster/readiness";
 import { FakeApi, Route, sequence, startFakeApi, tlsFixtures } from "./harness/fakeApi";
 
 const CONSUL_TOKEN = "11111111-2222-4333-8444-555555555555";

@@ -1,8 +1,16 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BOOT_POLL_SECONDS, BootWatchOptions, openBootWatch } from "../components/bootProgress";
-import { READINESS_POLL_SECONDS, ReadinessInput, waitUntilReady } from "../components/readiness";
+import {
+  BOOT_POLL_SECONDS,
+  BootWatchOptions,
+  openBootWatch,
+} from "../components/cluster/bootProgress";
+import {
+  READINESS_POLL_SECONDS,
+  ReadinessInput,
+  waitUntilReady,
+} from "../components/cluster/readiness";
 import { FakeApi, Route, startFakeApi, tlsFixtures } from "./harness/fakeApi";
 import {
   apiError,

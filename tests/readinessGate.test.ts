@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { readinessProvider } from "../components/readinessGate";
+import { readinessProvider } from "../components/cluster/readinessGate";
 import { runProgram } from "./harness/program";
 import { isSecretOnWire } from "./harness/recorder";
 

@@ -39,7 +39,7 @@ function programImports(): string[] {
   const files = [
     "index.ts",
     ...fs
-      .readdirSync(path.join(ROOT, "components"))
+      .readdirSync(path.join(ROOT, "components"), { recursive: true, encoding: "utf8" })
       .filter((f) => f.endsWith(".ts"))
       .map((f) => `components/${f}`),
   ];

@@ -9,14 +9,14 @@ import {
   consulConfig,
   nomadConfig,
   stableJson,
-} from "../components/agentConfig";
+} from "../components/cluster/agentConfig";
 import {
   agentPolicies,
   packageSpec,
   renderStartupScript,
   shellQuote,
   StartupScriptInput,
-} from "../components/startupScript";
+} from "../components/cluster/startupScript";
 import { runProgram } from "./harness/program";
 import { TOOLS, testWith } from "./harness/tools";
 
@@ -280,7 +280,7 @@ describe("helpers", () => {
     expect(policies["hashistack-nomad-client"]).not.toHaveProperty("acl");
   });
   testWith([TOOLS.shellcheck], "the function library itself passes shellcheck", () => {
-    const dir = path.join(__dirname, "..", "components", "startup");
+    const dir = path.join(__dirname, "..", "components", "cluster", "startup");
     const r = spawnSync(
       "shellcheck",
       ["-S", "warning", path.join(dir, "report.sh"), path.join(dir, "lib.sh")],

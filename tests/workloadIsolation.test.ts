@@ -9,8 +9,12 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CNI_BRIDGE_PLUGINS, CNI_VERSION, nomadCniPluginVersion } from "../components/cniPlugins";
-import { renderStartupScript, StartupScriptInput } from "../components/startupScript";
+import {
+  CNI_BRIDGE_PLUGINS,
+  CNI_VERSION,
+  nomadCniPluginVersion,
+} from "../components/cluster/cniPlugins";
+import { renderStartupScript, StartupScriptInput } from "../components/cluster/startupScript";
 import {
   installFakeIptables,
   IptablesState,
@@ -19,7 +23,7 @@ import {
   verdict,
 } from "./harness/fakeIptables";
 
-const LIB = path.join(__dirname, "..", "components", "startup", "lib.sh");
+const LIB = path.join(__dirname, "..", "components", "cluster", "startup", "lib.sh");
 
 const CLIENT: StartupScriptInput = {
   role: "client",

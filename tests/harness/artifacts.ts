@@ -3,21 +3,21 @@
  * the rendered startup scripts, Secret Manager versions, certificates, firewall rules, load
  * balancers and health checks, the Nomad jobs (jobspec parsed by `@cdktf/hcl2json`, with
  * the variables the program passes), the providers and the readiness gate. The connection
- * matrix (components/connections.ts) is derived from exactly this.
+ * matrix (components/connections/connections.ts) is derived from exactly this.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { parse } from "@cdktf/hcl2json";
-import { formatAddress, parseCidr } from "../../components/cidr";
+import { formatAddress, parseCidr } from "../../components/config/cidr";
 import {
   DatacenterArtifacts,
   JobArtifact,
   LoadBalancerArtifact,
   ProgramCert,
-} from "../../components/connectionTypes";
-import { FirewallRuleSpec } from "../../components/firewallRules";
-import { one, text } from "../../components/jobspecView";
+} from "../../components/connections/connectionTypes";
+import { FirewallRuleSpec } from "../../components/gcp/firewallRules";
+import { one, text } from "../../components/connections/jobspecView";
 import { ProgramRun, ROOT, readStackConfig } from "./program";
 import { RecordedResource, unwrapSecrets } from "./recorder";
 import { offlineStandIns } from "./stackConfig";

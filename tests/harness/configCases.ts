@@ -2,7 +2,7 @@
  * Raw configs for validator tests: a valid dc1-like base that each case breaks in one way,
  * and the problems a config yields, as `pulumi up` prints each line.
  */
-import { ConfigError, RawConfig, validateConfig } from "../../components/config";
+import { ConfigError, RawConfig, validateConfig } from "../../components/config/loadConfig";
 import { OFFLINE_OPERATOR_CIDR } from "./stackConfig";
 
 /** A valid dc1-like raw config with `values` overriding (undefined removes a key). */

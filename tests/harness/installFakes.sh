@@ -1,4 +1,4 @@
-# Recording fakes of the system commands components/startup/lib.sh main_install calls
+# Recording fakes of the system commands components/cluster/startup/lib.sh main_install calls
 # (tests/install.test.ts). Each logs to $SANDBOX/calls; apt-get install records what it
 # installed in $SANDBOX/installed, which dpkg-query then answers from.
 # shellcheck shell=bash

@@ -7,7 +7,7 @@
  * raw error never prints (nodejs/node#64011).
  * Usage: ts-node tests/harness/printError.ts raw|plain
  */
-import { asPlainError } from "../../components/userError";
+import { asPlainError } from "../../components/config/userError";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { defaultErrorMessage } = require("@pulumi/pulumi/cmd/run/error") as {
   defaultErrorMessage: (e: unknown) => string;

@@ -5,8 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { PROJECT } from "../../components/configTypes";
-import { qualifyStack } from "../../components/peerSpec";
+import { PROJECT } from "../../components/config/types";
+import { qualifyStack } from "../../components/config/peerSpec";
 import { MockOverrides } from "./mocks";
 
 /** Repository root. */

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
-import { CertSpec, ServerName, Transport } from "../../components/connectionTypes";
+import { CertSpec, ServerName, Transport } from "../../components/connections/connectionTypes";
 
 type TlsTransport = Extract<Transport, { kind: "tls" }>;
 

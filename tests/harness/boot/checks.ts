@@ -3,7 +3,11 @@
  * belongs to, the guest-attribute writes, which files a role must end up with, and whether
  * a user can read a file given the owners and modes the script set.
  */
-import { BOOT_REPORT_KEYS, BOOT_REPORT_NAMESPACE, BootStep } from "../../../components/bootReport";
+import {
+  BOOT_REPORT_KEYS,
+  BOOT_REPORT_NAMESPACE,
+  BootStep,
+} from "../../../components/cluster/bootReport";
 import { BootResult, Call, FileEntry } from "./sandbox";
 
 /** The step a call must happen in, for the calls that mark one; undefined for the rest. */

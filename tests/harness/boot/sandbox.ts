@@ -15,7 +15,11 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { CNI_BRIDGE_PLUGINS, CNI_SHA256, CNI_VERSION } from "../../../components/cniPlugins";
+import {
+  CNI_BRIDGE_PLUGINS,
+  CNI_SHA256,
+  CNI_VERSION,
+} from "../../../components/cluster/cniPlugins";
 import { findTool } from "../tools";
 import { FakeGce, GuestWrite } from "./fakeGce";
 import { BootFixture } from "./fixture";
