@@ -5,7 +5,7 @@
 import * as consul from "@pulumi/consul";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { AgentConfigInput, PORTS } from "./components/cluster/agentConfig";
+import { AgentConfigInput } from "./components/cluster/agentConfig";
 import { loadConfig } from "./components/config/loadConfig";
 import { clusterTags, firewallRules } from "./components/gcp/firewallRules";
 import { ClusterIdentity } from "./components/gcp/identity";
@@ -32,6 +32,7 @@ import { renderStartupScript } from "./components/cluster/startupScript";
 import { plainErrors } from "./components/config/userError";
 import { WorkloadIdentity } from "./components/mesh/workloadIdentity";
 import { Workloads } from "./components/mesh/workloads";
+import { PORTS } from "./components/config/constants";
 
 // Whatever stops the program prints as plain text, once (components/config/userError.ts).
 export = plainErrors(async () => {

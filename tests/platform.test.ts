@@ -1,7 +1,7 @@
 import { NODE_ROLES } from "../components/gcp/identity";
-import { HEALTH_CHECK_RANGES } from "../components/gcp/firewallRules";
 import { ProgramRun, runProgram, secretLeaks } from "./harness/program";
 import { isSecretOnWire, RecordedResource } from "./harness/recorder";
+import { HEALTH_CHECK_RANGES } from "../components/config/constants";
 
 const FW = "gcp:compute/firewall:Firewall";
 const TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate";

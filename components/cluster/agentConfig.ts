@@ -5,52 +5,16 @@
  * node's address are written at boot into separate fragments (see startupScript.ts),
  * which both agents merge with these files.
  */
-
-/** Where the startup script puts files on the VMs. */
-export const PATHS = {
-  tlsDir: "/etc/hashistack/tls",
-  caFile: "/etc/hashistack/tls/ca.pem",
-  certFile: "/etc/hashistack/tls/agent.pem",
-  keyFile: "/etc/hashistack/tls/agent-key.pem",
-  consulDataDir: "/opt/hashistack/consul",
-  nomadDataDir: "/opt/hashistack/nomad",
-  cniBinDir: "/opt/cni/bin",
-  consulLicense: "/etc/consul.d/license.hclic",
-  nomadLicense: "/etc/nomad.d/license.hclic",
-} as const;
+import { PATHS, PORTS } from "../config/constants";
 
 /** The project-CA certificate a client agent's HTTPS and gRPC TLS listeners present. */
 const CLIENT_LISTENER_CERT = { cert_file: PATHS.certFile, key_file: PATHS.keyFile } as const;
-
-/** Ports, once. */
-export const PORTS = {
-  consulServerRpc: 8300,
-  consulSerfLan: 8301,
-  consulSerfWan: 8302,
-  consulHttps: 8501,
-  consulGrpc: 8502,
-  consulGrpcTls: 8503,
-  consulDns: 8600,
-  nomadHttp: 4646,
-  nomadRpc: 4647,
-  nomadSerf: 4648,
-  meshGateway: 8443,
-} as const;
 
 /** `tls.https` / `tls.grpc` of the Consul agent config (Consul's `TLSProtocolConfig`). */
 export interface ListenerTls {
   verify_incoming: boolean;
   cert_file?: string;
   key_file?: string;
-}
-
-/**
- * The DNS name a client agent's listener certificate carries and that clients reaching the
- * local agent by the node IP verify (`CONSUL_TLS_SERVER_NAME` of the API gateway's setup
- * task): the form of `consul tls cert create -client`.
- */
-export function consulClientName(datacenter: string): string {
-  return `client.${datacenter}.consul`;
 }
 
 /** Consul agent config (subset used here; snake_case as in the Consul reference). */

@@ -7,49 +7,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import {
-  AgentConfigInput,
-  PATHS,
-  PORTS,
-  consulConfig,
-  nomadConfig,
-  stableJson,
-} from "./agentConfig";
+import { AgentConfigInput, consulConfig, nomadConfig, stableJson } from "./agentConfig";
 import { BOOT_REPORT_KEYS, BOOT_REPORT_NAMESPACE, BootStep } from "./bootReport";
 import { BASH_SEMVER_RE, CNI_BRIDGE_PLUGINS, CNI_SHA256, CNI_VERSION } from "./cniPlugins";
-
-/** Names of the Secret Manager secrets a role reads at boot. */
-export interface SecretNames {
-  caCert: string;
-  tlsCert: string;
-  tlsKey: string;
-  consulGossipKey: string;
-  /** This role's Consul agent token (node:write on its own role's node names only). */
-  consulAgentToken: string;
-  /** The read-only token Consul DNS answers with (both roles). */
-  consulDnsToken: string;
-  /** Servers only: the clients' agent token, so a server can create it in Consul. */
-  consulClientAgentToken?: string;
-  /** The Nomad agents' Consul token (server or client flavour). */
-  nomadConsulToken: string;
-  /** Servers only. */
-  nomadGossipKey?: string;
-  consulManagementToken?: string;
-  nomadManagementToken?: string;
-  /** Servers only: the clients' Nomad Consul token, so a server can create it in Consul. */
-  nomadClientConsulToken?: string;
-  consulLicense?: string;
-  nomadLicense?: string;
-}
-
-/** Non-secret accessor IDs of the pre-generated Consul tokens (servers create them once). */
-export interface TokenAccessors {
-  serverAgent: string;
-  clientAgent: string;
-  dns: string;
-  nomadServer: string;
-  nomadClient: string;
-}
+import { PATHS, PORTS, SecretNames, TokenAccessors } from "../config/constants";
 
 /** Everything a startup script needs. */
 export interface StartupScriptInput {

@@ -12,26 +12,12 @@ import {
   overlaps,
   parseCidr,
 } from "./cidr";
+import { HEALTH_CHECK_RANGES, IAP_RANGE } from "./constants";
 import { orList, problem } from "./problem";
 import { ConfigProblem } from "./types";
 
 /** Docker's default bridge `docker0`; clients run Docker. */
 export const DOCKER_BRIDGE = "172.17.0.0/16";
-
-/**
- * Google's health-check probe ranges and IAP's TCP-forwarding range
- * (cloud.google.com/load-balancing/docs/firewall-rules, cloud.google.com/iap/docs/using-tcp-forwarding).
- * The same values as the firewall's (`firewallRules.ts`, checked equal by a test): config
- * sits below the gcp domain and does not import from it.
- */
-export const GOOGLE_HEALTH_CHECK_RANGES: readonly string[] = [
-  "35.191.0.0/16",
-  "130.211.0.0/22",
-  "209.85.152.0/22",
-  "209.85.204.0/22",
-];
-/** IAP's TCP-forwarding source range. */
-export const IAP_TCP_FORWARDING_RANGE = "35.235.240.0/20";
 
 /**
  * Ranges a bridge range must never shadow, named as messages show them. Being inside
@@ -40,8 +26,8 @@ export const IAP_TCP_FORWARDING_RANGE = "35.235.240.0/20";
 const NAMED_RANGES: readonly { name: string; cidrs: readonly string[]; note?: string }[] = [
   { name: "link-local", cidrs: ["169.254.0.0/16"], note: "the GCE metadata server" },
   { name: "loopback", cidrs: ["127.0.0.0/8"] },
-  { name: "Google's health checks", cidrs: GOOGLE_HEALTH_CHECK_RANGES },
-  { name: "IAP's TCP forwarding", cidrs: [IAP_TCP_FORWARDING_RANGE] },
+  { name: "Google's health checks", cidrs: HEALTH_CHECK_RANGES },
+  { name: "IAP's TCP forwarding", cidrs: [IAP_RANGE] },
 ];
 
 /**

@@ -4,7 +4,6 @@
  * agent (HTTPS API through Consul's api package, gRPC/xDS as `consul connect envoy` does),
  * and what listens on a VM at a port.
  */
-import { PORTS } from "../cluster/agentConfig";
 import { CertResolver, ParsedScript, consulBinds, consulListenerCert, nomadCert } from "./agentTls";
 import {
   CertSpec,
@@ -14,6 +13,7 @@ import {
   Transport,
 } from "./connectionTypes";
 import { jobNamed, labelled, one, withVars } from "./jobspecView";
+import { PORTS } from "../config/constants";
 
 /** Parsed artifacts shared by the derivations. */
 export interface MatrixContext {

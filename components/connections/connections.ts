@@ -7,7 +7,6 @@
  * (cited where it decides an address, a CA or a server name). Pure: tests check each
  * connection against the firewall and with a real TLS handshake (tests/connections.test.ts).
  */
-import { PORTS } from "../cluster/agentConfig";
 import {
   CertResolver,
   consulListenerCert,
@@ -28,6 +27,7 @@ import { Connection, DatacenterArtifacts } from "./connectionTypes";
 import { meshConnections } from "./connectionsMesh";
 import { edgeConnections } from "./connectionsEdge";
 import { nodeNamePrefix } from "../cluster/startupScript";
+import { PORTS } from "../config/constants";
 
 /** The connections of one datacenter, derived from its artifacts. */
 export function deriveConnections(a: DatacenterArtifacts): Connection[] {

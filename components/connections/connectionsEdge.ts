@@ -13,8 +13,8 @@ import {
   presentsOrNone,
 } from "./connectionBuilders";
 import { Connection, JobArtifact } from "./connectionTypes";
-import { HEALTH_CHECK_RANGES } from "../gcp/firewallRules";
 import { Block, jobNamed, labelled, meshServices, one, text, withVars } from "./jobspecView";
+import { HEALTH_CHECK_RANGES } from "../config/constants";
 
 /** Everything in this part. */
 export function edgeConnections(ctx: MatrixContext): Connection[] {

@@ -2,27 +2,12 @@
  * Firewall intent for one datacenter, as data: who may reach which ports on which tag.
  * Pure, so the rules are tested directly; `Network` turns each into a `gcp.compute.Firewall`.
  */
-import { PORTS } from "../cluster/agentConfig";
+import { HEALTH_CHECK_RANGES, IAP_RANGE, PORTS } from "../config/constants";
 
 /** Network tags of one datacenter's VMs (cloud auto-join looks for the server tag). */
 export function clusterTags(datacenter: string): { server: string; client: string } {
   return { server: `${datacenter}-server`, client: `${datacenter}-client` };
 }
-
-/**
- * Google's health-check probe ranges. Backend-service external passthrough NLBs probe from
- * 35.191.0.0/16, 209.85.152.0/22 and 209.85.204.0/22; MIG autohealing (a global health
- * check) from 35.191.0.0/16 and 130.211.0.0/22 (cloud.google.com/load-balancing/docs/firewall-rules).
- */
-export const HEALTH_CHECK_RANGES: readonly string[] = [
-  "35.191.0.0/16",
-  "130.211.0.0/22",
-  "209.85.152.0/22",
-  "209.85.204.0/22",
-];
-
-/** IAP's TCP-forwarding range (cloud.google.com/iap/docs/using-tcp-forwarding). */
-export const IAP_RANGE = "35.235.240.0/20";
 
 /** Nomad's default dynamic port range, used by sidecars and bridge-mode tasks. */
 export const NOMAD_DYNAMIC_PORTS = "20000-32000";

@@ -8,8 +8,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { consulClientName } from "../cluster/agentConfig";
-import { SecretNames, TokenAccessors } from "../cluster/startupScript";
+import { SecretNames, TokenAccessors, consulClientName } from "../config/constants";
 
 /** Arguments of {@link ClusterSecrets}. */
 export interface ClusterSecretsArgs {

@@ -6,9 +6,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { PORTS } from "../cluster/agentConfig";
 import { NomadJob, NomadConnectionArgs } from "../nomad/nomadJob";
 import { childOf } from "../config/childOptions";
+import { PORTS } from "../config/constants";
 
 /** Reads a jobspec shipped in `jobspecs/`. */
 export function readJobspec(file: string): string {
