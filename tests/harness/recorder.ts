@@ -20,12 +20,17 @@ const structproto = require("google-protobuf/google/protobuf/struct_pb") as {
   Struct: { fromJavaScript(o: unknown): unknown };
 };
 
-/** The URN the engine would assign (same scheme as the SDK's MockMonitor). */
+/**
+ * The URN the engine assigns (pulumi/pulumi pkg/resource/deploy/deployment.go generateURN):
+ * the parent's full qualified type prefixes the type, except for the root stack, which
+ * never appears in a URN. (The SDK's MockMonitor uses the parent's last type only and keeps
+ * the stack's: its URNs differ from real ones below the first level.)
+ */
 function newUrn(parent: string, type: string, name: string): string {
   let qualified = type;
-  if (parent) {
-    const parentType = (parent.split("::")[2] ?? "").split("$").pop() ?? "";
-    qualified = `${parentType}$${type}`;
+  const parentQualified = parent.split("::")[2] ?? "";
+  if (parent && parentQualified !== "pulumi:pulumi:Stack") {
+    qualified = `${parentQualified}$${type}`;
   }
   return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
 }
@@ -60,10 +65,54 @@ export interface RecordedResource {
   /** URNs whose replacement replaces this one (`replaceWith`). */
   replaceWith?: string[];
   retainOnDelete?: boolean;
+  /** The `aliases` option as sent: an old URN, or a spec the engine completes. */
+  aliases?: AliasSent[];
   /** State the mock returned, wire form (secrets marked as the engine would). */
   outputState: Record<string, unknown>;
   /** Registered outputs (components and the stack), wire form. */
   outputs?: Record<string, unknown>;
+}
+
+/** One alias as the SDK sends it (pulumirpc.Alias): a URN, or a spec. */
+export interface AliasSent {
+  urn?: string;
+  name?: string;
+  type?: string;
+  stack?: string;
+  project?: string;
+  parentUrn?: string;
+  noParent?: boolean;
+}
+
+/** The protobuf getters of pulumirpc.Alias. */
+interface AliasMessage {
+  getUrn(): string;
+  getSpec():
+    | {
+        getName(): string;
+        getType(): string;
+        getStack(): string;
+        getProject(): string;
+        getParenturn(): string;
+        getNoparent(): boolean;
+      }
+    | undefined;
+}
+
+/** Reads the aliases of a register request. */
+function aliasesOf(req: RegisterRequest): AliasSent[] {
+  return (req.getAliasesList?.() ?? []).map((a) => {
+    const spec = a.getSpec();
+    if (!spec) return { urn: a.getUrn() };
+    const out: AliasSent = {};
+    if (spec.getName()) out.name = spec.getName();
+    if (spec.getType()) out.type = spec.getType();
+    if (spec.getStack()) out.stack = spec.getStack();
+    if (spec.getProject()) out.project = spec.getProject();
+    if (spec.getParenturn()) out.parentUrn = spec.getParenturn();
+    if (spec.getNoparent()) out.noParent = true;
+    return out;
+  });
 }
 
 /** Minimal view of the register request the SDK sends (protobuf getters). */
@@ -84,6 +133,7 @@ interface RegisterRequest {
   getDeletedwith?(): string;
   getReplaceWithList?(): string[];
   getRetainondelete?(): boolean;
+  getAliasesList?(): AliasMessage[];
 }
 
 /** Unwraps secret markers; keeps unknown sentinels. */
@@ -241,6 +291,7 @@ export class RecordingMonitor extends MockMonitor {
       deletedWith: req.getDeletedwith?.() ?? "",
       replaceWith: req.getReplaceWithList?.() ?? [],
       retainOnDelete: req.getRetainondelete?.() ?? false,
+      aliases: aliasesOf(req),
       outputState,
     };
     this.records.push(rec);
