@@ -2,12 +2,10 @@
  * One Consul + Nomad datacenter on GCP, peered with the datacenters named in config.
  * Config in, components composed, outputs out; nothing else lives here.
  */
-import * as consul from "@pulumi/consul";
-import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { AgentConfigInput } from "./components/cluster/agentConfig";
+import { ConsulNomadCluster } from "./components/cluster/consulNomadCluster";
 import { loadConfig } from "./components/config/loadConfig";
-import { clusterTags, firewallRules } from "./components/gcp/firewallRules";
+import { firewallRules } from "./components/gcp/firewallRules";
 import { ClusterIdentity } from "./components/gcp/identity";
 import { PassthroughLoadBalancer } from "./components/gcp/loadBalancer";
 import {
@@ -16,7 +14,6 @@ import {
   requiredApis,
 } from "./components/gcp/projectServices";
 import { Network } from "./components/gcp/network";
-import { NodeGroup, pickZones } from "./components/gcp/nodeGroup";
 import { ApiGatewayRoutes } from "./components/mesh/apiGatewayRoutes";
 import { EXPORTED, SAMENESS_GROUP, SERVICES } from "./components/mesh/configEntries";
 import { GatewayAcls, INGRESS_NAMESPACE } from "./components/mesh/gatewayAcls";
@@ -25,10 +22,8 @@ import { MeshConfig } from "./components/mesh/meshConfig";
 import { ClusterPeering } from "./components/peering/peering";
 import { activePeers, deferralNotice } from "./components/config/deferral";
 import { OUTPUTS, readAcceptorOutputs } from "./components/peering/peerOutputs";
-import { ReadinessGate } from "./components/cluster/readinessGate";
 import { ClusterSecrets } from "./components/gcp/secrets";
 import { ServiceIntentions } from "./components/mesh/serviceIntentions";
-import { renderStartupScript } from "./components/cluster/startupScript";
 import { plainErrors } from "./components/config/userError";
 import { WorkloadIdentity } from "./components/mesh/workloadIdentity";
 import { Workloads } from "./components/mesh/workloads";
@@ -49,7 +44,6 @@ export = plainErrors(async () => {
   // acceptor stops here, naming the stack and the output.
   const acceptors = await readAcceptorOutputs(cfg.datacenter, peers);
   const dc = cfg.datacenter;
-  const tags = clusterTags(dc);
   const apiGateway = cfg.replicas.frontend > 0;
   // From an empty project: the stack enables its APIs and checks the deployer's roles; every
   // GCP resource after this line waits for both (README, "From an empty project").
@@ -75,154 +69,37 @@ export = plainErrors(async () => {
     protectCaKey: cfg.protectCluster,
   });
 
-  const agent: AgentConfigInput = {
-    datacenter: dc,
-    project: cfg.project,
-    region: cfg.region,
-    joinTag: tags.server,
-    serverCount: cfg.serverCount,
-    consulEnterprise: cfg.consulLicense !== undefined,
-    nomadEnterprise: cfg.nomadLicense !== undefined,
-    nomadBridgeCidr: cfg.nomadBridgeCidr,
-  };
-  const versions = { consulVersion: cfg.consulVersion, nomadVersion: cfg.nomadVersion };
-  // All zones of the region (not only those UP right now: a zone's passing outage must not
-  // change the MIGs' zones, which would replace every server).
-  // After the Compute API is on: a preview of an empty project leaves the zones unknown.
-  const zones = gcp.compute
-    .getZonesOutput({ project: cfg.project, region: cfg.region }, { dependsOn: apis.ready })
-    .names.apply(pickZones);
-  const group = { datacenter: dc, region: cfg.region, zones, subnetwork: network.subnetwork.id };
-  // Each group boots only after the secrets it reads (versions and grants) and its account's
-  // role bindings exist: the startup script reads them, cloud auto-join lists instances.
-  // Neither waits for the other group's.
-
-  const servers = new NodeGroup(`${dc}-servers`, {
-    ...group,
-    bootAfter: [...secrets.bootDependencies.server, ...identity.roleBindings.servers],
-    role: "server",
-    machineType: cfg.serverMachineType,
-    size: cfg.serverCount,
-    tags: [tags.server],
-    serviceAccountEmail: identity.serverAccount.email,
-    dataDiskSizeGb: cfg.serverDiskSizeGb,
-    protect: cfg.protectCluster,
-    autohealPort: PORTS.consulHttps,
-    startupScript: secrets.accessors.apply((accessors) =>
-      renderStartupScript({
-        role: "server",
-        agent,
-        ...versions,
-        secrets: secrets.names.server,
-        accessors,
-      }),
-    ),
+  // Both node groups, the control-plane LB and the readiness gate; everything in-cluster
+  // below takes its verified connection and options from here.
+  const consulNomad = new ConsulNomadCluster(dc, {
+    config: cfg,
+    subnetwork: network.subnetwork.id,
+    controlPlaneAddress: network.controlPlaneAddress.address,
+    identity,
+    secrets,
+    apisReady: apis.ready,
   });
-  const clients = new NodeGroup(`${dc}-clients`, {
-    ...group,
-    bootAfter: [...secrets.bootDependencies.client, ...identity.roleBindings.clients],
-    role: "client",
-    machineType: cfg.clientMachineType,
-    size: cfg.clientCount,
-    tags: [tags.client],
-    serviceAccountEmail: identity.clientAccount.email,
-    autohealPort: PORTS.nomadHttp,
-    startupScript: renderStartupScript({
-      role: "client",
-      agent,
-      ...versions,
-      secrets: secrets.names.client,
-    }),
-  });
-
-  // Regional passthrough LBs on reserved IPs; `role` names the GCE objects.
-  const lb = (
-    role: string,
-    address: pulumi.Input<string>,
-    ports: number[],
-    healthCheck: { port: number; https?: { requestPath: string } },
-    group: NodeGroup,
-  ) =>
+  const { inCluster, cluster, nomad, caPem, consulUrl, nomadUrl } = consulNomad;
+  // Regional passthrough LBs on reserved IPs in front of the clients; `role` names the GCE
+  // objects. Healthy only on the client running the gateway: traffic goes there.
+  const gatewayLb = (role: string, address: pulumi.Input<string>, port: number) =>
     new PassthroughLoadBalancer(`${dc}-${role}`, {
       datacenter: dc,
       region: cfg.region,
       role,
       address,
-      ports,
-      healthCheck,
-      instanceGroup: group.group.instanceGroup,
+      ports: [port],
+      healthCheck: { port },
+      instanceGroup: consulNomad.clientInstanceGroup,
     });
-  // Any server with a running Consul answers /v1/status/leader; no token needed.
-  const controlPlane = lb(
-    "control-plane",
-    network.controlPlaneAddress.address,
-    [PORTS.consulHttps, PORTS.nomadHttp],
-    { port: PORTS.consulHttps, https: { requestPath: "/v1/status/leader" } },
-    servers,
-  );
-  // Healthy only on the client running the gateway: traffic goes there.
-  lb(
-    "mesh-gateway",
-    network.meshGatewayAddress.address,
-    [PORTS.meshGateway],
-    { port: PORTS.meshGateway },
-    clients,
-  );
-  if (network.apiGatewayAddress) {
-    lb(
-      "api-gateway",
-      network.apiGatewayAddress.address,
-      [cfg.apiGatewayPort],
-      { port: cfg.apiGatewayPort },
-      clients,
-    );
-  }
-
-  const cpIp = controlPlane.forwardingRule.ipAddress;
-  const consulUrl = pulumi.interpolate`https://${cpIp}:${PORTS.consulHttps}`;
-  const nomadUrl = pulumi.interpolate`https://${cpIp}:${PORTS.nomadHttp}`;
-  // Everything in-cluster lives in the servers' Raft state: deleting the server group deletes
-  // it all, so `pulumi destroy` skips each in-cluster delete (which would need a healthy
-  // cluster), and the group's replacement replaces them too (engine: deletedWith; the
-  // replacement from CLI 3.260, pulumi/pulumi#23818: components/config/cliRequirement.ts).
-  const cluster = { deletedWith: servers.group };
-  // Nothing in-cluster is configured before Consul and Nomad answer through the LB over
-  // TLS verified against our CA (the server certificate carries the LB's IP).
-  const gate = new ReadinessGate(
-    `${dc}-readiness`,
-    {
-      consulAddress: consulUrl,
-      nomadAddress: nomadUrl,
-      caPem: secrets.caCertPem,
-      consulToken: secrets.consulToken,
-      nomadToken: secrets.nomadToken,
-      expectedClients: cfg.clientCount,
-      timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
-      bootReport: {
-        project: cfg.project,
-        region: cfg.region,
-        groups: [servers.group.name, clients.group.name],
-      },
-    },
-    { dependsOn: [controlPlane, servers, clients], ...cluster },
-  );
-
-  // In-cluster objects take their connection from the gate's outputs: none can start
-  // before the gate passed. TLS is verified against our CA; never insecureHttps.
-  const consulProvider = new consul.Provider(`${dc}-consul`, {
-    address: gate.consulAddress.apply((u) => new URL(u).host),
-    scheme: "https",
-    caPem: gate.caPem,
-    token: gate.consulToken,
-    datacenter: dc,
-  });
-  const nomad = { address: gate.nomadAddress, caPem: gate.caPem, token: gate.nomadToken };
-  const inCluster = { providers: { consul: consulProvider }, ...cluster };
+  gatewayLb("mesh-gateway", network.meshGatewayAddress.address, PORTS.meshGateway);
+  if (network.apiGatewayAddress)
+    gatewayLb("api-gateway", network.apiGatewayAddress.address, cfg.apiGatewayPort);
 
   const workloadIdentity = new WorkloadIdentity(
     `${dc}-workload-identity`,
     // Consul servers read the JWKS from the Nomad server beside them (127.0.0.1 is a SAN).
-    { jwksUrl: `https://127.0.0.1:${PORTS.nomadHttp}/.well-known/jwks.json`, caPem: gate.caPem },
+    { jwksUrl: `https://127.0.0.1:${PORTS.nomadHttp}/.well-known/jwks.json`, caPem },
     inCluster,
   );
   const gatewayAcls = new GatewayAcls(
@@ -252,7 +129,7 @@ export = plainErrors(async () => {
               listenerPort: cfg.apiGatewayPort,
               namespace: INGRESS_NAMESPACE,
               consulImage: `hashicorp/consul:${cfg.consulVersion}`,
-              caPem: gate.caPem,
+              caPem,
             },
           }
         : {}),
@@ -275,7 +152,7 @@ export = plainErrors(async () => {
       failoverMode: cfg.failoverMode,
       peeringGeneration: cfg.peeringGeneration,
       acceptors,
-      consul: { address: gate.consulAddress, caPem: gate.caPem, token: gate.consulToken },
+      consul: consulNomad.consul,
       // Tokens and peerings wait for this side's mesh entry and healthy mesh gateway.
       meshReady: [mesh.mesh, workloads.meshGateway],
       timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
