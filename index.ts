@@ -17,11 +17,12 @@ import {
 } from "./components/gcp/projectServices";
 import { Network } from "./components/gcp/network";
 import { NodeGroup, pickZones } from "./components/gcp/nodeGroup";
-import { ApiGatewayRoutes } from "./components/mesh/apiGatewayRoutes";
+import { ApiGateway } from "./components/mesh/apiGateway";
 import { EXPORTED, SAMENESS_GROUP, SERVICES } from "./components/mesh/configEntries";
-import { GatewayAcls, INGRESS_NAMESPACE } from "./components/mesh/gatewayAcls";
+import { DemoServices } from "./components/mesh/demoServices";
 import { intentions } from "./components/mesh/intentions";
-import { MeshConfig } from "./components/mesh/meshConfig";
+import { MeshGateway } from "./components/mesh/meshGateway";
+import { ServiceMesh } from "./components/mesh/serviceMesh";
 import { ClusterPeering } from "./components/peering/peering";
 import { activePeers, deferralNotice } from "./components/config/deferral";
 import { OUTPUTS, readAcceptorOutputs } from "./components/peering/peerOutputs";
@@ -30,8 +31,6 @@ import { ClusterSecrets } from "./components/gcp/secrets";
 import { ServiceIntentions } from "./components/mesh/serviceIntentions";
 import { renderStartupScript } from "./components/cluster/startupScript";
 import { plainErrors } from "./components/config/userError";
-import { WorkloadIdentity } from "./components/mesh/workloadIdentity";
-import { Workloads } from "./components/mesh/workloads";
 import { PORTS } from "./components/config/constants";
 
 // Whatever stops the program prints as plain text, once (components/config/userError.ts).
@@ -60,7 +59,6 @@ export = plainErrors(async () => {
     datacenter: dc,
     region: cfg.region,
     subnetCidr: cfg.subnetCidr,
-    apiGateway,
     firewall: firewallRules({ ...cfg, datacenter: dc, apiGateway }),
   });
   const identity = new ClusterIdentity(dc, { project: cfg.project, datacenter: dc });
@@ -160,23 +158,6 @@ export = plainErrors(async () => {
     { port: PORTS.consulHttps, https: { requestPath: "/v1/status/leader" } },
     servers,
   );
-  // Healthy only on the client running the gateway: traffic goes there.
-  lb(
-    "mesh-gateway",
-    network.meshGatewayAddress.address,
-    [PORTS.meshGateway],
-    { port: PORTS.meshGateway },
-    clients,
-  );
-  if (network.apiGatewayAddress) {
-    lb(
-      "api-gateway",
-      network.apiGatewayAddress.address,
-      [cfg.apiGatewayPort],
-      { port: cfg.apiGatewayPort },
-      clients,
-    );
-  }
 
   const cpIp = controlPlane.forwardingRule.ipAddress;
   const consulUrl = pulumi.interpolate`https://${cpIp}:${PORTS.consulHttps}`;
@@ -219,54 +200,43 @@ export = plainErrors(async () => {
   const nomad = { address: gate.nomadAddress, caPem: gate.caPem, token: gate.nomadToken };
   const inCluster = { providers: { consul: consulProvider }, ...cluster };
 
-  const workloadIdentity = new WorkloadIdentity(
-    `${dc}-workload-identity`,
-    // Consul servers read the JWKS from the Nomad server beside them (127.0.0.1 is a SAN).
-    { jwksUrl: `https://127.0.0.1:${PORTS.nomadHttp}/.well-known/jwks.json`, caPem: gate.caPem },
-    inCluster,
-  );
-  const gatewayAcls = new GatewayAcls(
-    `${dc}-gateway-acls`,
-    { authMethod: workloadIdentity.authMethod.name, apiGateway, nomad },
-    inCluster,
-  );
-  const mesh = new MeshConfig(`${dc}-mesh`, {}, inCluster);
-  // All configured peers, deferred or not: the frontend's upstream list stays the same
-  // across npm run deploy's two phases (no job update when the peering is completed).
-  const upstreams = [
-    `http://${SERVICES.publicApi}.virtual.consul`,
-    `http://${SERVICES.privateApi}.virtual.consul`,
-    ...cfg.peers.map((p) => `http://${SERVICES.privateApi}.virtual.${p.peerName}.peer.consul`),
-  ];
-  const workloads = new Workloads(
-    `${dc}-workloads`,
+  // The mesh: workload identity and mesh-wide entries, the gateways (each with its address
+  // and LB on the client group), the demo jobs. The gateway components keep `deletedWith`
+  // for their in-cluster children only (components/mesh/gatewayOptions.ts).
+  const mesh = new ServiceMesh(`${dc}-mesh`, { caPem: gate.caPem }, inCluster);
+  const gatewayArgs = {
+    datacenter: dc,
+    region: cfg.region,
+    clientInstanceGroup: clients.group.instanceGroup,
+    nomad,
+    authMethod: mesh.authMethodName,
+    identity: mesh.identity,
+  };
+  const meshGateway = new MeshGateway(`${dc}-mesh-gateway`, gatewayArgs, inCluster);
+  const ingress = apiGateway
+    ? new ApiGateway(
+        `${dc}-api-gateway`,
+        {
+          ...gatewayArgs,
+          listenerPort: cfg.apiGatewayPort,
+          consulVersion: cfg.consulVersion,
+          caPem: gate.caPem,
+        },
+        inCluster,
+      )
+    : undefined;
+  new DemoServices(
+    `${dc}-demo`,
     {
       datacenter: dc,
       nomad,
-      meshGatewayAddress: network.meshGatewayAddress.address,
       replicas: cfg.replicas,
-      upstreamUris: upstreams.join(","),
-      ...(apiGateway
-        ? {
-            apiGateway: {
-              listenerPort: cfg.apiGatewayPort,
-              namespace: INGRESS_NAMESPACE,
-              consulImage: `hashicorp/consul:${cfg.consulVersion}`,
-              caPem: gate.caPem,
-            },
-          }
-        : {}),
-      after: {
-        identity: [workloadIdentity.authMethod, ...workloadIdentity.bindingRules],
-        meshGateway: gatewayAcls.meshGatewayReady,
-        apiGateway: gatewayAcls.apiGatewayReady,
-        services: [mesh.proxyDefaults, ...mesh.serviceDefaults],
-      },
+      // All configured peers, deferred or not (components/mesh/workloads.ts, frontendUpstreams).
+      peerNames: cfg.peers.map((p) => p.peerName),
+      after: mesh.servicesReady,
     },
-    cluster,
+    inCluster,
   );
-  if (apiGateway)
-    new ApiGatewayRoutes(`${dc}-api-gateway`, { listenerPort: cfg.apiGatewayPort }, inCluster);
   const peering = new ClusterPeering(
     `${dc}-peering`,
     {
@@ -277,11 +247,13 @@ export = plainErrors(async () => {
       acceptors,
       consul: { address: gate.consulAddress, caPem: gate.caPem, token: gate.consulToken },
       // Tokens and peerings wait for this side's mesh entry and healthy mesh gateway.
-      meshReady: [mesh.mesh, workloads.meshGateway],
+      meshReady: [mesh.meshEntry, ...meshGateway.ready],
       timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
     },
     inCluster,
   );
+  // Not inside ServiceMesh: peer-sourced intentions wait for the peering objects, which wait
+  // for ServiceMesh's mesh entry (components/mesh/serviceIntentions.ts).
   new ServiceIntentions(
     `${dc}-intentions`,
     {
@@ -304,12 +276,8 @@ export = plainErrors(async () => {
     datacenter: dc,
     consulUrl,
     nomadUrl,
-    ...(network.apiGatewayAddress
-      ? {
-          apiGatewayUrl: pulumi.interpolate`http://${network.apiGatewayAddress.address}:${cfg.apiGatewayPort}`,
-        }
-      : {}),
-    meshGatewayAddress: pulumi.interpolate`${network.meshGatewayAddress.address}:${PORTS.meshGateway}`,
+    ...(ingress ? { apiGatewayUrl: ingress.url } : {}),
+    meshGatewayAddress: pulumi.interpolate`${meshGateway.address}:${PORTS.meshGateway}`,
     caCertPem: secrets.caCertPem,
     consulToken: pulumi.secret(secrets.consulToken),
     nomadToken: pulumi.secret(secrets.nomadToken),
