@@ -233,12 +233,8 @@ describe("API gateway and intentions", () => {
       selector: '"nomad_service" not in value and value.nomad_namespace==ingress',
     });
     const job = get("api-gateway-job");
-    expect(run.graph.dependsOn(job, get("api-gateway-namespace"), { direct: true })).toBe(
-      true,
-    );
-    expect(run.graph.dependsOn(job, get("api-gateway-binding-rule"), { direct: true })).toBe(
-      true,
-    );
+    expect(run.graph.dependsOn(job, get("api-gateway-namespace"), { direct: true })).toBe(true);
+    expect(run.graph.dependsOn(job, get("api-gateway-binding-rule"), { direct: true })).toBe(true);
     expect(job.inputs.variables).toMatchObject({
       namespace: "ingress",
       listener_port: "8080",

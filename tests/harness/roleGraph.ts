@@ -74,10 +74,10 @@ export function roleGraph(
   // The mock gives a custom resource the id `<logical name>-id` (mocks.ts); a real id does
   // not depend on the logical name. An input carrying a renamed resource's id (a policy's
   // id in a role, a backend service's id in a forwarding rule) reads as the id it had.
-  const ids = new Map(
-    graph.customs().flatMap((r) => {
+  const ids = new Map<string, string>(
+    graph.customs().flatMap((r): [string, string][] => {
       const was = role(r).slice(role(r).indexOf(":") + 1);
-      return was === r.name ? [] : [[`${r.name}-id`, `${was}-id`] as const];
+      return was === r.name ? [] : [[`${r.name}-id`, `${was}-id`]];
     }),
   );
   const mapId = (id: string) => ids.get(id) ?? id;
