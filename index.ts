@@ -7,26 +7,24 @@ import { ConsulNomadCluster } from "./components/cluster/consulNomadCluster";
 import { loadConfig } from "./components/config/loadConfig";
 import { firewallRules } from "./components/gcp/firewallRules";
 import { ClusterIdentity } from "./components/gcp/identity";
-import { PassthroughLoadBalancer } from "./components/gcp/loadBalancer";
 import {
   afterProjectServices,
   ProjectServices,
   requiredApis,
 } from "./components/gcp/projectServices";
 import { Network } from "./components/gcp/network";
-import { ApiGatewayRoutes } from "./components/mesh/apiGatewayRoutes";
+import { ApiGateway } from "./components/mesh/apiGateway";
 import { EXPORTED, SAMENESS_GROUP, SERVICES } from "./components/mesh/configEntries";
-import { GatewayAcls, INGRESS_NAMESPACE } from "./components/mesh/gatewayAcls";
+import { DemoServices } from "./components/mesh/demoServices";
 import { intentions } from "./components/mesh/intentions";
-import { MeshConfig } from "./components/mesh/meshConfig";
+import { MeshGateway } from "./components/mesh/meshGateway";
+import { ServiceMesh } from "./components/mesh/serviceMesh";
 import { ClusterPeering } from "./components/peering/peering";
 import { activePeers, deferralNotice } from "./components/config/deferral";
 import { OUTPUTS, readAcceptorOutputs } from "./components/peering/peerOutputs";
 import { ClusterSecrets } from "./components/gcp/secrets";
 import { ServiceIntentions } from "./components/mesh/serviceIntentions";
 import { plainErrors } from "./components/config/userError";
-import { WorkloadIdentity } from "./components/mesh/workloadIdentity";
-import { Workloads } from "./components/mesh/workloads";
 import { PORTS } from "./components/config/constants";
 
 // Whatever stops the program prints as plain text, once (components/config/userError.ts).
@@ -54,7 +52,6 @@ export = plainErrors(async () => {
     datacenter: dc,
     region: cfg.region,
     subnetCidr: cfg.subnetCidr,
-    apiGateway,
     firewall: firewallRules({ ...cfg, datacenter: dc, apiGateway }),
   });
   const identity = new ClusterIdentity(dc, { project: cfg.project, datacenter: dc });
@@ -79,71 +76,44 @@ export = plainErrors(async () => {
     secrets,
     apisReady: apis.ready,
   });
-  const { inCluster, cluster, nomad, caPem, consulUrl, nomadUrl } = consulNomad;
-  // Regional passthrough LBs on reserved IPs in front of the clients; `role` names the GCE
-  // objects. Healthy only on the client running the gateway: traffic goes there.
-  const gatewayLb = (role: string, address: pulumi.Input<string>, port: number) =>
-    new PassthroughLoadBalancer(`${dc}-${role}`, {
-      datacenter: dc,
-      region: cfg.region,
-      role,
-      address,
-      ports: [port],
-      healthCheck: { port },
-      instanceGroup: consulNomad.clientInstanceGroup,
-    });
-  gatewayLb("mesh-gateway", network.meshGatewayAddress.address, PORTS.meshGateway);
-  if (network.apiGatewayAddress)
-    gatewayLb("api-gateway", network.apiGatewayAddress.address, cfg.apiGatewayPort);
-
-  const workloadIdentity = new WorkloadIdentity(
-    `${dc}-workload-identity`,
-    // Consul servers read the JWKS from the Nomad server beside them (127.0.0.1 is a SAN).
-    { jwksUrl: `https://127.0.0.1:${PORTS.nomadHttp}/.well-known/jwks.json`, caPem },
-    inCluster,
-  );
-  const gatewayAcls = new GatewayAcls(
-    `${dc}-gateway-acls`,
-    { authMethod: workloadIdentity.authMethod.name, apiGateway, nomad },
-    inCluster,
-  );
-  const mesh = new MeshConfig(`${dc}-mesh`, {}, inCluster);
-  // All configured peers, deferred or not: the frontend's upstream list stays the same
-  // across npm run deploy's two phases (no job update when the peering is completed).
-  const upstreams = [
-    `http://${SERVICES.publicApi}.virtual.consul`,
-    `http://${SERVICES.privateApi}.virtual.consul`,
-    ...cfg.peers.map((p) => `http://${SERVICES.privateApi}.virtual.${p.peerName}.peer.consul`),
-  ];
-  const workloads = new Workloads(
-    `${dc}-workloads`,
+  const { inCluster, nomad, caPem, consulUrl, nomadUrl } = consulNomad;
+  // The mesh: workload identity and mesh-wide entries, the gateways (each with its address
+  // and LB on the client group), the demo jobs. The gateway components keep `deletedWith`
+  // for their in-cluster children only (components/mesh/gatewayOptions.ts).
+  const mesh = new ServiceMesh(`${dc}-mesh`, { caPem }, inCluster);
+  const gatewayArgs = {
+    datacenter: dc,
+    region: cfg.region,
+    clientInstanceGroup: consulNomad.clientInstanceGroup,
+    nomad,
+    authMethod: mesh.authMethodName,
+    identity: mesh.identity,
+  };
+  const meshGateway = new MeshGateway(`${dc}-mesh-gateway`, gatewayArgs, inCluster);
+  const ingress = apiGateway
+    ? new ApiGateway(
+        `${dc}-api-gateway`,
+        {
+          ...gatewayArgs,
+          listenerPort: cfg.apiGatewayPort,
+          consulVersion: cfg.consulVersion,
+          caPem,
+        },
+        inCluster,
+      )
+    : undefined;
+  new DemoServices(
+    `${dc}-demo`,
     {
       datacenter: dc,
       nomad,
-      meshGatewayAddress: network.meshGatewayAddress.address,
       replicas: cfg.replicas,
-      upstreamUris: upstreams.join(","),
-      ...(apiGateway
-        ? {
-            apiGateway: {
-              listenerPort: cfg.apiGatewayPort,
-              namespace: INGRESS_NAMESPACE,
-              consulImage: `hashicorp/consul:${cfg.consulVersion}`,
-              caPem,
-            },
-          }
-        : {}),
-      after: {
-        identity: [workloadIdentity.authMethod, ...workloadIdentity.bindingRules],
-        meshGateway: gatewayAcls.meshGatewayReady,
-        apiGateway: gatewayAcls.apiGatewayReady,
-        services: [mesh.proxyDefaults, ...mesh.serviceDefaults],
-      },
+      // All configured peers, deferred or not (components/mesh/workloads.ts, frontendUpstreams).
+      peerNames: cfg.peers.map((p) => p.peerName),
+      after: mesh.servicesReady,
     },
-    cluster,
+    inCluster,
   );
-  if (apiGateway)
-    new ApiGatewayRoutes(`${dc}-api-gateway`, { listenerPort: cfg.apiGatewayPort }, inCluster);
   const peering = new ClusterPeering(
     `${dc}-peering`,
     {
@@ -154,11 +124,13 @@ export = plainErrors(async () => {
       acceptors,
       consul: consulNomad.consul,
       // Tokens and peerings wait for this side's mesh entry and healthy mesh gateway.
-      meshReady: [mesh.mesh, workloads.meshGateway],
+      meshReady: [mesh.meshEntry, ...meshGateway.ready],
       timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
     },
     inCluster,
   );
+  // Not inside ServiceMesh: peer-sourced intentions wait for the peering objects, which wait
+  // for ServiceMesh's mesh entry (components/mesh/serviceIntentions.ts).
   new ServiceIntentions(
     `${dc}-intentions`,
     {
@@ -181,12 +153,8 @@ export = plainErrors(async () => {
     datacenter: dc,
     consulUrl,
     nomadUrl,
-    ...(network.apiGatewayAddress
-      ? {
-          apiGatewayUrl: pulumi.interpolate`http://${network.apiGatewayAddress.address}:${cfg.apiGatewayPort}`,
-        }
-      : {}),
-    meshGatewayAddress: pulumi.interpolate`${network.meshGatewayAddress.address}:${PORTS.meshGateway}`,
+    ...(ingress ? { apiGatewayUrl: ingress.url } : {}),
+    meshGatewayAddress: pulumi.interpolate`${meshGateway.address}:${PORTS.meshGateway}`,
     caCertPem: secrets.caCertPem,
     consulToken: pulumi.secret(secrets.consulToken),
     nomadToken: pulumi.secret(secrets.nomadToken),

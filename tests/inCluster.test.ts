@@ -45,7 +45,7 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
   });
 
   test("workload identity: JWT auth method on the colocated Nomad JWKS, CA pinned, rules as nomad setup consul", () => {
-    const method = get("workload-identity-auth-method");
+    const method = get("mesh-auth-method");
     expect(method.inputs).toMatchObject({
       name: "nomad-workloads",
       type: "jwt",
@@ -63,22 +63,22 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
       JWKSURL: "https://127.0.0.1:4646/.well-known/jwks.json",
       JWTSupportedAlgs: ["RS256"],
     });
-    expect(get("workload-identity-services-rule").inputs).toMatchObject({
+    expect(get("mesh-services-rule").inputs).toMatchObject({
       authMethod: "nomad-workloads",
       bindType: "service",
       bindName: "${value.nomad_service}",
       selector: '"nomad_service" in value',
     });
-    expect(get("workload-identity-tasks-rule").inputs).toMatchObject({
+    expect(get("mesh-tasks-rule").inputs).toMatchObject({
       bindType: "role",
       bindName: "nomad-${value.nomad_namespace}-tasks",
       selector: '"nomad_service" not in value',
     });
-    expect(get("workload-identity-tasks-role").inputs).toMatchObject({
+    expect(get("mesh-tasks-role").inputs).toMatchObject({
       name: "nomad-default-tasks",
     });
     // Issue 10: default-namespace tasks read KV under their namespace's prefix only.
-    expect(JSON.parse(String(get("workload-identity-tasks-policy").inputs.rules))).toEqual({
+    expect(JSON.parse(String(get("mesh-tasks-policy").inputs.rules))).toEqual({
       key_prefix: { "nomad-tasks/default/": { policy: "read" } },
       node_prefix: { "": { policy: "read" } },
       service_prefix: { "": { policy: "read" } },
@@ -86,7 +86,7 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
   });
 
   test("mesh gateway ACLs exist and the mesh gateway job waits for them and the identity rules", () => {
-    const rule = get("gateway-acls-mesh-gateway-rule");
+    const rule = get("mesh-gateway-binding-rule");
     expect(rule.inputs).toMatchObject({
       bindType: "role",
       bindName: "mesh-gateway-role",
@@ -94,19 +94,19 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
       selector:
         'value.nomad_service=="mesh-gateway" and value.nomad_namespace=="default" and value.nomad_job_id=="mesh-gateway"',
     });
-    expect(JSON.parse(String(get("gateway-acls-mesh-gateway-policy").inputs.rules))).toEqual({
+    expect(JSON.parse(String(get("mesh-gateway-policy").inputs.rules))).toEqual({
       mesh: "write",
       peering: "read",
       service_prefix: { "": { policy: "read" } },
     });
-    const job = get("workloads-mesh-gateway");
+    const job = get("mesh-gateway-job");
     for (const dep of [
-      "gateway-acls-mesh-gateway-rule",
-      "gateway-acls-mesh-gateway-role",
-      "gateway-acls-mesh-gateway-policy",
-      "workload-identity-auth-method",
-      "workload-identity-services-rule",
-      "workload-identity-tasks-rule",
+      "mesh-gateway-binding-rule",
+      "mesh-gateway-role",
+      "mesh-gateway-policy",
+      "mesh-auth-method",
+      "mesh-services-rule",
+      "mesh-tasks-rule",
     ]) {
       expect([dep, run.graph.dependsOn(job, get(dep), { direct: true })]).toEqual([dep, true]);
     }
@@ -190,15 +190,15 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
   });
 
   test("independent branches stay parallel", () => {
-    const backends = get("workloads-backends");
-    const meshJob = get("workloads-mesh-gateway");
+    const backends = get("demo-backends");
+    const meshJob = get("mesh-gateway-job");
     expect(run.graph.dependsOn(backends, meshJob)).toBe(false);
     expect(run.graph.dependsOn(meshJob, backends)).toBe(false);
-    expect(run.graph.dependsOn(get("mesh-mesh"), get("workload-identity-auth-method"))).toBe(false);
-    expect(run.graph.dependsOn(get("workload-identity-auth-method"), get("mesh-mesh"))).toBe(false);
+    expect(run.graph.dependsOn(get("mesh-mesh"), get("mesh-auth-method"))).toBe(false);
+    expect(run.graph.dependsOn(get("mesh-auth-method"), get("mesh-mesh"))).toBe(false);
     // Consul objects never wait for a job, except the peering chain, which waits for the
     // mesh gateway only (tokens carry its address): never for backends, frontend or API gateway.
-    const meshJob2 = get("workloads-mesh-gateway");
+    const meshJob2 = get("mesh-gateway-job");
     const peeringChain = /-(peering-|intentions-(public|private)-api)/;
     for (const r of inCluster(run).filter((x) => x.type.startsWith("consul:"))) {
       const jobs = run.graph
@@ -210,7 +210,7 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
   });
 
   test("backends: replica counts from config, after service defaults", () => {
-    const backends = get("workloads-backends");
+    const backends = get("demo-backends");
     expect(backends.inputs.variables).toEqual({
       datacenter: stack,
       public_replicas: stack === "dc1" ? "2" : "1",
@@ -225,27 +225,23 @@ describe("API gateway and intentions", () => {
     const run = await runProgram({ stack: "dc1" });
     if (run.error) throw run.error;
     const get = (name: string) => run.graph.get(`dc1-${name}`);
-    expect(get("gateway-acls-ingress-namespace").inputs).toMatchObject({ name: "ingress" });
-    expect(get("gateway-acls-api-gateway-rule").inputs).toMatchObject({
+    expect(get("api-gateway-namespace").inputs).toMatchObject({ name: "ingress" });
+    expect(get("api-gateway-binding-rule").inputs).toMatchObject({
       bindType: "templated-policy",
       bindName: "builtin/api-gateway",
       bindVars: { name: "${value.nomad_job_id}" },
       selector: '"nomad_service" not in value and value.nomad_namespace==ingress',
     });
-    const job = get("workloads-api-gateway");
-    expect(run.graph.dependsOn(job, get("gateway-acls-ingress-namespace"), { direct: true })).toBe(
-      true,
-    );
-    expect(run.graph.dependsOn(job, get("gateway-acls-api-gateway-rule"), { direct: true })).toBe(
-      true,
-    );
+    const job = get("api-gateway-job");
+    expect(run.graph.dependsOn(job, get("api-gateway-namespace"), { direct: true })).toBe(true);
+    expect(run.graph.dependsOn(job, get("api-gateway-binding-rule"), { direct: true })).toBe(true);
     expect(job.inputs.variables).toMatchObject({
       namespace: "ingress",
       listener_port: "8080",
       consul_image: "hashicorp/consul:1.22.6",
     });
 
-    const gw = get("api-gateway-gateway");
+    const gw = get("api-gateway-entry");
     expect([gw.inputs.kind, gw.inputs.name, JSON.parse(String(gw.inputs.configJson))]).toEqual([
       "api-gateway",
       "api-gateway",
@@ -280,7 +276,7 @@ describe("API gateway and intentions", () => {
         { name: "front-service", action: "allow", peer: "dc2-default" },
       ]);
     }
-    expect(get("workloads-frontend").inputs.variables).toMatchObject({
+    expect(get("demo-frontend").inputs.variables).toMatchObject({
       upstream_uris:
         "http://public-api.virtual.consul,http://private-api.virtual.consul,http://private-api.virtual.dc2-default.peer.consul",
     });
@@ -290,11 +286,11 @@ describe("API gateway and intentions", () => {
     const run = await runProgram({ stack: "dc2" });
     if (run.error) throw run.error;
     for (const name of [
-      "gateway-acls-ingress-namespace",
-      "gateway-acls-api-gateway-rule",
-      "workloads-api-gateway",
-      "workloads-frontend",
-      "api-gateway-gateway",
+      "api-gateway-namespace",
+      "api-gateway-binding-rule",
+      "api-gateway-job",
+      "demo-frontend",
+      "api-gateway-entry",
       "intentions-front-service",
     ]) {
       expect([name, run.graph.has(`dc2-${name}`)]).toEqual([name, false]);

@@ -103,7 +103,7 @@ test("protectCluster false leaves nothing protected (a deliberate destroy)", asy
   expect(run.graph.all().filter((r) => r.protect)).toEqual([]);
   // deletedWith is unchanged: it is what lets that destroy skip the in-cluster deletes.
   const group = run.graph.get("dc1-servers-group");
-  expect(run.graph.get("dc1-workloads-mesh-gateway").deletedWith).toBe(group.urn);
+  expect(run.graph.get("dc1-mesh-gateway-job").deletedWith).toBe(group.urn);
 });
 
 describe("README requires the CLI these options need", () => {

@@ -34,7 +34,7 @@ describe("acceptor dc1 (resolver failover)", () => {
     expect(token.deleteBeforeReplace).toBe(true);
     expect(run.graph.dependsOn(token, run.graph.get("dc1-mesh-mesh"), { direct: true })).toBe(true);
     expect(
-      run.graph.dependsOn(token, run.graph.get("dc1-workloads-mesh-gateway"), { direct: true }),
+      run.graph.dependsOn(token, run.graph.get("dc1-mesh-gateway-job"), { direct: true }),
     ).toBe(true);
     expect(run.graph.all("consul:index/peering:Peering")).toHaveLength(0);
   });
@@ -104,7 +104,7 @@ describe("dialer dc2", () => {
       true,
     );
     expect(
-      run.graph.dependsOn(peering, run.graph.get("dc2-workloads-mesh-gateway"), { direct: true }),
+      run.graph.dependsOn(peering, run.graph.get("dc2-mesh-gateway-job"), { direct: true }),
     ).toBe(true);
     expect(run.graph.all("consul:index/peeringToken:PeeringToken")).toHaveLength(0);
     expect(run.plainOutputs.peeringTokens).toBeUndefined();

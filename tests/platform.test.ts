@@ -255,8 +255,9 @@ describe.each(["dc1", "dc2"])("platform of %s", (stack) => {
   });
 
   test("load balancers: ports, health checks, static IPs and backends", () => {
-    const rule = (role: string) => run.graph.get(`${stack}-${role}-rule`);
-    const hc = (role: string) => run.graph.get(`${stack}-${role}-hc`);
+    // An LB's parts are named after the LB (`<gateway>-lb` inside MeshGateway and ApiGateway).
+    const rule = (lb: string) => run.graph.get(`${stack}-${lb}-rule`);
+    const hc = (lb: string) => run.graph.get(`${stack}-${lb}-hc`);
     const ip = (role: string) => run.graph.get(`${stack}-${role}-ip`).outputState.address;
     expect(rule("control-plane").inputs).toMatchObject({
       ports: ["8501", "4646"],
@@ -268,21 +269,21 @@ describe.each(["dc1", "dc2"])("platform of %s", (stack) => {
       port: 8501,
       requestPath: "/v1/status/leader",
     });
-    expect(rule("mesh-gateway").inputs).toMatchObject({
+    expect(rule("mesh-gateway-lb").inputs).toMatchObject({
       ports: ["8443"],
       ipAddress: ip("mesh-gateway"),
     });
-    expect(hc("mesh-gateway").inputs.tcpHealthCheck).toEqual({ port: 8443 });
+    expect(hc("mesh-gateway-lb").inputs.tcpHealthCheck).toEqual({ port: 8443 });
     const cpBackend = run.graph.get(`${stack}-control-plane-backend`);
     expect(
       run.graph.dependsOn(cpBackend, run.graph.get(`${stack}-servers-group`), { direct: true }),
     ).toBe(true);
-    const meshBackend = run.graph.get(`${stack}-mesh-gateway-backend`);
+    const meshBackend = run.graph.get(`${stack}-mesh-gateway-lb-backend`);
     expect(
       run.graph.dependsOn(meshBackend, run.graph.get(`${stack}-clients-group`), { direct: true }),
     ).toBe(true);
-    expect(run.graph.has(`${stack}-api-gateway-rule`)).toBe(stack === "dc1");
-    if (stack === "dc1") expect(rule("api-gateway").inputs.ports).toEqual(["8080"]);
+    expect(run.graph.has(`${stack}-api-gateway-lb-rule`)).toBe(stack === "dc1");
+    if (stack === "dc1") expect(rule("api-gateway-lb").inputs.ports).toEqual(["8080"]);
   });
 
   test("outputs: endpoints, CA, and the tokens as secrets", () => {

@@ -74,8 +74,6 @@ export class ConsulNomadCluster extends pulumi.ComponentResource {
   public readonly consulProvider: consul.Provider;
   /** Options of in-cluster Consul objects: this cluster's provider, deleted with the servers. */
   public readonly inCluster: InClusterOptions;
-  /** Options of in-cluster objects that bring their own connection (Nomad jobs). */
-  public readonly cluster: { deletedWith: pulumi.Resource };
 
   constructor(name: string, args: ConsulNomadClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hashistack:cluster:ConsulNomadCluster", name, {}, opts);
@@ -157,7 +155,7 @@ export class ConsulNomadCluster extends pulumi.ComponentResource {
     // it all, so `pulumi destroy` skips each in-cluster delete (which would need a healthy
     // cluster), and the group's replacement replaces them too (engine: deletedWith; the
     // replacement from CLI 3.260, pulumi/pulumi#23818: components/config/cliRequirement.ts).
-    this.cluster = { deletedWith: servers.group };
+    const deletedWithServers = { deletedWith: servers.group };
     // Nothing in-cluster is configured before Consul and Nomad answer through the LB over
     // TLS verified against our CA (the server certificate carries the LB's IP). It waits for
     // the three components themselves: every resource in them (LB rule, backend, check; each
@@ -178,7 +176,7 @@ export class ConsulNomadCluster extends pulumi.ComponentResource {
           groups: [servers.group.name, clients.group.name],
         },
       },
-      { parent: this, dependsOn: [controlPlane, servers, clients], ...this.cluster },
+      { parent: this, dependsOn: [controlPlane, servers, clients], ...deletedWithServers },
     );
 
     // In-cluster objects take their connection from the gate's outputs: none can start
@@ -197,7 +195,7 @@ export class ConsulNomadCluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.inCluster = { providers: { consul: this.consulProvider }, ...this.cluster };
+    this.inCluster = { providers: { consul: this.consulProvider }, ...deletedWithServers };
 
     this.registerOutputs({
       consulUrl: this.consulUrl,

@@ -1,8 +1,9 @@
 /**
  * The datacenter's network: custom-mode VPC `<datacenter>-network`, one regional subnet,
- * Cloud Router + NAT for egress (VMs have no public IPs), the firewall rules, and the three
- * reserved static IPs of the load balancers (reserved here because the server certificate
- * must carry the control-plane IP before any VM boots).
+ * Cloud Router + NAT for egress (VMs have no public IPs), the firewall rules, and the
+ * control plane's reserved static IP (reserved here because the server certificate must carry
+ * it before any VM boots). The gateways reserve their own addresses (mesh/meshGateway.ts,
+ * mesh/apiGateway.ts) with {@link staticAddress}.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,19 +16,44 @@ export interface NetworkArgs {
   subnetCidr: string;
   /** Ingress rules, from `firewallRules`. */
   firewall: FirewallRuleSpec[];
-  /** Whether to reserve the API gateway's address. */
-  apiGateway: boolean;
 }
 
-/** VPC, subnet, NAT, firewall and static addresses of one datacenter. */
+/** Arguments of {@link staticAddress}. */
+export interface StaticAddressArgs {
+  datacenter: string;
+  region: string;
+  /** Short role; the GCE name is `<datacenter>-<role>`. */
+  role: string;
+}
+
+/**
+ * A reserved regional external IP (premium tier) named `<datacenter>-<role>`. Fixed GCE name:
+ * a replacement must delete the old address first or the create fails.
+ */
+export function staticAddress(
+  name: string,
+  args: StaticAddressArgs,
+  opts: pulumi.CustomResourceOptions,
+): gcp.compute.Address {
+  return new gcp.compute.Address(
+    name,
+    {
+      name: `${args.datacenter}-${args.role}`,
+      region: args.region,
+      addressType: "EXTERNAL",
+      networkTier: "PREMIUM",
+    },
+    { ...opts, deleteBeforeReplace: true },
+  );
+}
+
+/** VPC, subnet, NAT, firewall and the control plane's static address of one datacenter. */
 export class Network extends pulumi.ComponentResource {
   public readonly network: gcp.compute.Network;
   public readonly subnetwork: gcp.compute.Subnetwork;
   public readonly firewalls: gcp.compute.Firewall[];
-  /** Static external IPs: control plane, mesh gateway and (optionally) API gateway. */
+  /** The control-plane LB's static external IP. */
   public readonly controlPlaneAddress: gcp.compute.Address;
-  public readonly meshGatewayAddress: gcp.compute.Address;
-  public readonly apiGatewayAddress?: gcp.compute.Address;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hashistack:gcp:Network", name, {}, opts);
@@ -86,20 +112,11 @@ export class Network extends pulumi.ComponentResource {
           named,
         ),
     );
-    const address = (role: string) =>
-      new gcp.compute.Address(
-        `${name}-${role}-ip`,
-        {
-          name: `${dc}-${role}`,
-          region: args.region,
-          addressType: "EXTERNAL",
-          networkTier: "PREMIUM",
-        },
-        named,
-      );
-    this.controlPlaneAddress = address("control-plane");
-    this.meshGatewayAddress = address("mesh-gateway");
-    if (args.apiGateway) this.apiGatewayAddress = address("api-gateway");
+    this.controlPlaneAddress = staticAddress(
+      `${name}-control-plane-ip`,
+      { datacenter: dc, region: args.region, role: "control-plane" },
+      { parent: this },
+    );
 
     this.registerOutputs({ network: this.network.id, subnetwork: this.subnetwork.id });
   }

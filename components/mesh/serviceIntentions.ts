@@ -1,6 +1,11 @@
 /**
  * The datacenter's service intentions: one `service-intentions` entry per destination (Consul
  * keeps one per destination, so all its sources live in one resource; see intentions.ts).
+ *
+ * Its own component, not part of ServiceMesh: entries naming a peer wait for the peering
+ * objects, which wait for ServiceMesh's `mesh` entry and the mesh gateway; one component
+ * owning the mesh entry and the intentions could not be constructed before ClusterPeering nor
+ * after it. index.ts creates this after ClusterPeering.
  */
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
@@ -20,7 +25,7 @@ export class ServiceIntentions extends pulumi.ComponentResource {
   public readonly entries: consul.ConfigEntryServiceIntentions[];
 
   constructor(name: string, args: ServiceIntentionsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("hashistack:consul:ServiceIntentions", name, {}, opts);
+    super("hashistack:mesh:ServiceIntentions", name, {}, opts);
     this.entries = Object.keys(args.intentions)
       .sort()
       .map(

@@ -1,13 +1,17 @@
 /**
- * Nomad workload identity in Consul, the equivalent of `nomad setup consul`: the JWT auth
- * method `nomad-workloads` reading the colocated Nomad server's JWKS over TLS pinned to our
- * CA, a binding rule giving each Nomad service its service identity, and one giving tasks
- * the role of their Nomad namespace, with that role and its read-only policy.
+ * Nomad workload identity in Consul, the equivalent of `nomad setup consul` (pure; the
+ * resources live in serviceMesh.ts): the JWT auth method `nomad-workloads` reading the
+ * colocated Nomad server's JWKS over TLS pinned to our CA, binding-rule selectors giving each
+ * Nomad service its service identity and tasks the role of their Nomad namespace, and that
+ * role's read-only policy.
  */
-import * as consul from "@pulumi/consul";
-import * as pulumi from "@pulumi/pulumi";
-import { stableJson } from "../cluster/agentConfig";
-import { childOf } from "../config/childOptions";
+import { PORTS } from "../config/constants";
+
+/**
+ * Where Consul servers read Nomad's JWKS: from the Nomad server beside them, whose HTTPS
+ * certificate carries 127.0.0.1 as a SAN (so the pinned CA verifies it).
+ */
+export const NOMAD_JWKS_URL = `https://127.0.0.1:${PORTS.nomadHttp}/.well-known/jwks.json`;
 
 /** Auth method name Nomad uses by default (`consul.service_auth_method` / `task_auth_method`). */
 export const AUTH_METHOD = "nomad-workloads";
@@ -65,80 +69,3 @@ export function tasksPolicyRules(namespace: string): Record<string, unknown> {
 
 /** Rules of the default namespace's tasks (the only namespace whose tasks get a role). */
 export const TASKS_POLICY_RULES = tasksPolicyRules("default");
-
-/** Arguments of {@link WorkloadIdentity}. */
-export interface WorkloadIdentityArgs {
-  /** Consul servers fetch the JWKS from the colocated Nomad server (127.0.0.1 is a SAN). */
-  jwksUrl: string;
-  caPem: pulumi.Input<string>;
-}
-
-/** Auth method, binding rules, tasks policy and role. */
-export class WorkloadIdentity extends pulumi.ComponentResource {
-  public readonly authMethod: consul.AclAuthMethod;
-  public readonly bindingRules: consul.AclBindingRule[];
-
-  constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("hashistack:consul:WorkloadIdentity", name, {}, opts);
-    // Name-keyed objects: replacing them must delete the old one first.
-    const keyed = { ...childOf(this, opts), deleteBeforeReplace: true };
-    this.authMethod = new consul.AclAuthMethod(
-      `${name}-auth-method`,
-      {
-        name: AUTH_METHOD,
-        type: "jwt",
-        displayName: "Nomad workloads",
-        description: "Nomad workload identities (JWT)",
-        tokenLocality: "local",
-        configJson: pulumi
-          .output(args.caPem)
-          .apply((ca) => stableJson(jwtAuthMethodConfig(args.jwksUrl, ca)).trimEnd()),
-      },
-      keyed,
-    );
-    const policy = new consul.AclPolicy(
-      `${name}-tasks-policy`,
-      {
-        name: "policy-nomad-tasks",
-        description:
-          "Nomad tasks in namespace default: read the catalog and KV under nomad-tasks/default/",
-        rules: JSON.stringify(TASKS_POLICY_RULES),
-      },
-      keyed,
-    );
-    new consul.AclRole(
-      `${name}-tasks-role`,
-      {
-        name: "nomad-default-tasks",
-        description: "Tasks in Nomad namespace default",
-        policies: [policy.id],
-      },
-      keyed,
-    );
-    this.bindingRules = [
-      new consul.AclBindingRule(
-        `${name}-services-rule`,
-        {
-          authMethod: this.authMethod.name,
-          description: "Nomad services get their service identity",
-          bindType: "service",
-          bindName: "${value.nomad_service}",
-          selector: SELECTORS.services,
-        },
-        keyed,
-      ),
-      new consul.AclBindingRule(
-        `${name}-tasks-rule`,
-        {
-          authMethod: this.authMethod.name,
-          description: "Nomad tasks get the role of their Nomad namespace",
-          bindType: "role",
-          bindName: "nomad-${value.nomad_namespace}-tasks",
-          selector: SELECTORS.tasks,
-        },
-        keyed,
-      ),
-    ];
-    this.registerOutputs({ authMethod: this.authMethod.name });
-  }
-}

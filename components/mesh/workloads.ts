@@ -1,112 +1,50 @@
 /**
- * The Nomad jobs of a datacenter, from `jobspecs/`: the mesh gateway (healthy before the
- * resource completes: peering tokens carry its address), the API gateway in namespace
- * `ingress`, the demo backends and the frontend.
+ * The Nomad jobs of the mesh, from the jobspecs shipped in `jobspecs/`: reading a jobspec,
+ * the job resource made from one, and the frontend's upstream list. The jobs themselves
+ * belong to their components (meshGateway.ts, apiGateway.ts, demoServices.ts).
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { NomadJob, NomadConnectionArgs } from "../nomad/nomadJob";
-import { childOf } from "../config/childOptions";
-import { PORTS } from "../config/constants";
+import { NomadConnectionArgs, NomadJob } from "../nomad/nomadJob";
+import { SERVICES } from "./configEntries";
 
 /** Reads a jobspec shipped in `jobspecs/`. */
 export function readJobspec(file: string): string {
   return fs.readFileSync(path.join(__dirname, "..", "..", "jobspecs", file), "utf8");
 }
 
-/** Arguments of {@link Workloads}. */
-export interface WorkloadsArgs {
-  datacenter: string;
+/** Arguments of {@link jobspecJob}. */
+export interface JobspecJobArgs {
   nomad: NomadConnectionArgs;
-  /** The mesh gateway LB's static IP (the gateway's WAN address). */
-  meshGatewayAddress: pulumi.Input<string>;
-  replicas: { publicApi: number; privateApi: number; frontend: number };
-  /** What front-service calls (local and peer upstreams). */
-  upstreamUris: string;
-  /** API gateway settings; absent when this datacenter runs no frontend. */
-  apiGateway?: {
-    listenerPort: number;
-    namespace: string;
-    consulImage: string;
-    caPem: pulumi.Input<string>;
-  };
-  /** Explicit edges: workload identity (every job), gateway ACLs, service defaults. */
-  after: {
-    identity: pulumi.Resource[];
-    meshGateway: pulumi.Resource[];
-    apiGateway: pulumi.Resource[];
-    services: pulumi.Resource[];
-  };
+  /** File name in `jobspecs/`. */
+  file: string;
+  /** HCL2 variables of the jobspec. */
+  variables: Record<string, pulumi.Input<string>>;
 }
 
-/** mesh-gateway, api-gateway, demo-backends and front-service jobs. */
-export class Workloads extends pulumi.ComponentResource {
-  public readonly meshGateway: NomadJob;
-  public readonly apiGateway?: NomadJob;
-  public readonly backends: NomadJob;
-  public readonly frontend?: NomadJob;
+/** A NomadJob running a shipped jobspec (healthy before the resource completes). */
+export function jobspecJob(
+  name: string,
+  args: JobspecJobArgs,
+  opts: pulumi.CustomResourceOptions,
+): NomadJob {
+  return new NomadJob(
+    name,
+    { connection: args.nomad, jobspec: readJobspec(args.file), variables: args.variables },
+    opts,
+  );
+}
 
-  constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("hashistack:nomad:Workloads", name, {}, opts);
-    const job = (
-      role: string,
-      file: string,
-      variables: Record<string, pulumi.Input<string>>,
-      after: pulumi.Resource[],
-    ) =>
-      new NomadJob(
-        `${name}-${role}`,
-        { connection: args.nomad, jobspec: readJobspec(file), variables },
-        { ...childOf(this, opts), dependsOn: after },
-      );
-    const dc = args.datacenter;
-    const { identity } = args.after;
-
-    // A workload token minted before its binding rule exists keeps missing permissions:
-    // each job waits for the rules and roles it logs in with.
-    this.meshGateway = job(
-      "mesh-gateway",
-      "mesh-gateway.nomad.hcl",
-      { datacenter: dc, wan_address: args.meshGatewayAddress, port: String(PORTS.meshGateway) },
-      [...identity, ...args.after.meshGateway],
-    );
-    this.backends = job(
-      "backends",
-      "backends.nomad.hcl",
-      {
-        datacenter: dc,
-        public_replicas: String(args.replicas.publicApi),
-        private_replicas: String(args.replicas.privateApi),
-      },
-      [...identity, ...args.after.services],
-    );
-    if (args.replicas.frontend > 0) {
-      this.frontend = job(
-        "frontend",
-        "frontend.nomad.hcl",
-        {
-          datacenter: dc,
-          replicas: String(args.replicas.frontend),
-          upstream_uris: args.upstreamUris,
-        },
-        [...identity, ...args.after.services],
-      );
-    }
-    if (args.apiGateway) {
-      this.apiGateway = job(
-        "api-gateway",
-        "api-gateway.nomad.hcl",
-        {
-          datacenter: dc,
-          namespace: args.apiGateway.namespace,
-          listener_port: String(args.apiGateway.listenerPort),
-          consul_image: args.apiGateway.consulImage,
-          consul_ca_pem: args.apiGateway.caPem,
-        },
-        [...identity, ...args.after.apiGateway],
-      );
-    }
-    this.registerOutputs({});
-  }
+/**
+ * What front-service calls, as its `upstream_uris` variable: both local backends by their
+ * virtual address, and private-api in every peer given. Pass all configured peers, deferred
+ * or not, so the list (and the job) stays the same when a deferred peering is completed.
+ */
+export function frontendUpstreams(peerNames: readonly string[]): string {
+  return [
+    `http://${SERVICES.publicApi}.virtual.consul`,
+    `http://${SERVICES.privateApi}.virtual.consul`,
+    ...peerNames.map((p) => `http://${SERVICES.privateApi}.virtual.${p}.peer.consul`),
+  ].join(",");
 }

@@ -18,7 +18,7 @@ import {
   samenessGroup,
   SAMENESS_GROUP,
 } from "../mesh/configEntries";
-import { configEntry } from "../mesh/meshConfig";
+import { configEntry } from "../mesh/configEntryResource";
 import { childOf } from "../config/childOptions";
 import { AcceptorOutputs } from "./peerOutputs";
 import { PeeringWait } from "./peeringWait";

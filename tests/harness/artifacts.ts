@@ -94,8 +94,10 @@ function certs(run: ProgramRun): ProgramCert[] {
 
 function loadBalancers(run: ProgramRun, dc: string): LoadBalancerArtifact[] {
   return run.graph.all(T.rule).map((rule) => {
-    const role = rule.name.replace(`${dc}-`, "").replace(/-rule$/, "");
-    const hc = run.graph.get(`${dc}-${role}-hc`, T.regionHc).inputs;
+    // The role from the GCE name (`<dc>-<role>`); the parts by the LB's logical name.
+    const role = str(rule.inputs.name).replace(`${dc}-`, "");
+    const lb = rule.name.replace(/-rule$/, "");
+    const hc = run.graph.get(`${lb}-hc`, T.regionHc).inputs;
     const https = hc.httpsHealthCheck as { port: number } | undefined;
     const tcp = hc.tcpHealthCheck as { port: number } | undefined;
     return {
@@ -103,7 +105,7 @@ function loadBalancers(run: ProgramRun, dc: string): LoadBalancerArtifact[] {
       address: str(rule.inputs.ipAddress),
       ports: (rule.inputs.ports as string[]).map(Number),
       healthCheck: { port: (https ?? tcp)?.port ?? -1, https: !!https },
-      backendTags: groupTags(run, run.graph.get(`${dc}-${role}-backend`, T.backend)),
+      backendTags: groupTags(run, run.graph.get(`${lb}-backend`, T.backend)),
     };
   });
 }
@@ -157,7 +159,7 @@ export async function collectArtifacts(
   const provider = g.get(`${dc}-consul`, "pulumi:providers:consul").inputs;
   const gate = (g.all(T.gate)[0] as RecordedResource).inputs;
   const someJob = (g.all(T.job)[0] as RecordedResource).inputs;
-  const auth = JSON.parse(str(g.get(`${dc}-workload-identity-auth-method`).inputs.configJson)) as {
+  const auth = JSON.parse(str(g.get(`${dc}-mesh-auth-method`).inputs.configJson)) as {
     JWKSURL: string;
     JWKSCACert: string;
   };

@@ -71,14 +71,25 @@ export function roleGraph(
 ): RoleGraph {
   const byUrn = new Map(graph.customs().map((r) => [r.urn, role(r)]));
   const ref = (urn: string) => byUrn.get(urn) ?? `<component or unknown: ${urn}>`;
+  // The mock gives a custom resource the id `<logical name>-id` (mocks.ts); a real id does
+  // not depend on the logical name. An input carrying a renamed resource's id (a policy's
+  // id in a role, a backend service's id in a forwarding rule) reads as the id it had.
+  const ids = new Map<string, string>(
+    graph.customs().flatMap((r): [string, string][] => {
+      const was = role(r).slice(role(r).indexOf(":") + 1);
+      return was === r.name ? [] : [[`${r.name}-id`, `${was}-id`]];
+    }),
+  );
+  const mapId = (id: string) => ids.get(id) ?? id;
   // Resource references and provider references inside inputs name URNs: map them to roles.
   const mapUrns = (v: unknown): unknown => {
     if (typeof v === "string" && v.startsWith("urn:pulumi:")) {
       if (byUrn.has(v)) return ref(v);
       // A provider reference: `<urn>::<id>`.
       const cut = v.lastIndexOf("::");
-      return `${ref(v.slice(0, cut))}${v.slice(cut)}`;
+      return `${ref(v.slice(0, cut))}::${mapId(v.slice(cut + 2))}`;
     }
+    if (typeof v === "string") return mapId(v);
     if (Array.isArray(v)) return v.map(mapUrns);
     if (v && typeof v === "object")
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapUrns(x)]));
