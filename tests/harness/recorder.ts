@@ -60,6 +60,9 @@ export interface RecordedResource {
   ignoreChanges: string[];
   additionalSecretOutputs: string[];
   protect: boolean;
+  /** Whether `protect` / `retainOnDelete` were sent at all (unset: the engine takes the parent's). */
+  protectSet?: boolean;
+  retainOnDeleteSet?: boolean;
   /** URN of the resource whose deletion deletes this one (`deletedWith`), or "". */
   deletedWith?: string;
   /** URNs whose replacement replaces this one (`replaceWith`). */
@@ -129,6 +132,8 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getAdditionalsecretoutputsList(): string[];
   getProtect(): boolean;
+  hasProtect?(): boolean;
+  hasRetainondelete?(): boolean;
   getImportid(): string;
   getDeletedwith?(): string;
   getReplaceWithList?(): string[];
@@ -288,6 +293,8 @@ export class RecordingMonitor extends MockMonitor {
       ignoreChanges: extra.ignoreChanges ?? [],
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       protect: extra.protect ?? false,
+      protectSet: req.hasProtect?.() ?? false,
+      retainOnDeleteSet: req.hasRetainondelete?.() ?? false,
       deletedWith: req.getDeletedwith?.() ?? "",
       replaceWith: req.getReplaceWithList?.() ?? [],
       retainOnDelete: req.getRetainondelete?.() ?? false,

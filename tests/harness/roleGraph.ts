@@ -99,6 +99,7 @@ export function roleGraph(
   const resources: Record<string, RoleRecord> = {};
   for (const r of graph.customs()) {
     const name = role(r);
+    const engine = inherited(graph, r);
     if (resources[name]) throw new Error(`two resources play the role ${name}`);
     const inputs = Object.fromEntries(
       Object.entries(r.wireInputs).filter(([k]) => !NOT_BEHAVIOUR.has(k)),
@@ -115,13 +116,13 @@ export function roleGraph(
       dependsOn: [...new Set(graph.customDeps(r).map((d) => ref(d.urn)))].sort(),
       provider: providerRole(r.provider),
       deleteBeforeReplace: r.deleteBeforeReplace,
-      deletedWith: r.deletedWith ? ref(r.deletedWith) : "",
+      deletedWith: engine.deletedWith ? ref(engine.deletedWith) : "",
       replaceWith: (r.replaceWith ?? []).map(ref).sort(),
-      protect: r.protect,
+      protect: engine.protect,
       ignoreChanges: [...r.ignoreChanges].sort(),
       replaceOnChanges: [...r.replaceOnChanges].sort(),
       additionalSecretOutputs: [...r.additionalSecretOutputs].sort(),
-      retainOnDelete: r.retainOnDelete ?? false,
+      retainOnDelete: engine.retainOnDelete,
     };
   }
   const out: RoleGraph["outputs"] = {};
@@ -131,6 +132,25 @@ export function roleGraph(
     out[k] = { secret, value: sha(canonical(mapUrns(outputs[k]))) };
   }
   return { resources: sortKeys(resources), outputs: out };
+}
+
+/**
+ * The options the engine applies: an unset `deletedWith`, `protect` or `retainOnDelete`
+ * is taken from the parent's goal, recursively (pulumi/pulumi pkg/resource/deploy/
+ * source_eval.go, inheritFromParent). The SDK sends them unset unless given; a component
+ * registered with `deletedWith` hands it to every child that sets none.
+ */
+export function inherited(
+  graph: Graph,
+  r: RecordedResource,
+): { deletedWith: string; protect: boolean; retainOnDelete: boolean } {
+  const parent = graph.parentOf(r);
+  const up = parent ? inherited(graph, parent) : undefined;
+  return {
+    deletedWith: r.deletedWith || up?.deletedWith || "",
+    protect: r.protectSet || !up ? r.protect : up.protect,
+    retainOnDelete: r.retainOnDeleteSet || !up ? (r.retainOnDelete ?? false) : up.retainOnDelete,
+  };
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {
