@@ -3,7 +3,7 @@
  */
 import { problem } from "./problem";
 import { Checked } from "./reader";
-import { RawConfig } from "./types";
+import { ConfigProblem, RawConfig } from "./types";
 
 /**
  * GCP region names: `<geography>-<direction><number>` (us-central1, europe-west12,
@@ -26,7 +26,7 @@ export interface GcpSettings {
 
 /** `gcp:project` and `gcp:region`: both required, in GCP's own forms. */
 export function checkGcp(raw: RawConfig): Checked<GcpSettings> {
-  const problems = [];
+  const problems: ConfigProblem[] = [];
   const { gcpProject: project, gcpRegion: region } = raw;
   if (!project || !PROJECT_RE.test(project))
     problems.push(

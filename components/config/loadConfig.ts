@@ -7,15 +7,11 @@
  * so bad input never leaves a half-built stack behind.
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-  MAX_READINESS_TIMEOUT_MINUTES,
-  MIN_READINESS_TIMEOUT_MINUTES,
-  READINESS_ALLOWED,
-} from "./boot";
+import { checkReadiness } from "./boot";
 import { checkCounts, checkFit, checkReplicas } from "./counts";
-import { DEFERRED_PEERS_KEY } from "./deferral";
 import { checkGateways, checkGatewayReach } from "./gateways";
 import { checkGcp } from "./gcp";
+import { KNOWN_KEYS } from "./keys";
 import { checkNetworks } from "./networkChecks";
 import { checkPeers } from "./peers";
 import { Checked, ConfigReader } from "./reader";
@@ -35,65 +31,31 @@ import { checkVersions } from "./versions";
 
 export * from "./types";
 
-/**
- * Keys declared in `Pulumi.yaml`, with their defaults (undefined = required). The licenses
- * are read too but deliberately not declared (see LICENSE_KEYS); tests/cliConfig.test.ts
- * checks this table against `Pulumi.yaml`.
- */
-export const DEFAULTS: Readonly<Record<string, string | undefined>> = {
-  datacenter: undefined,
-  serverCount: "3",
-  clientCount: "2",
-  serverMachineType: "e2-standard-2",
-  clientMachineType: "e2-standard-4",
-  serverDiskSizeGb: "50",
-  subnetCidr: undefined,
-  nomadBridgeCidr: "172.26.64.0/20",
-  operatorCidrs: undefined,
-  allowWideOperatorCidrs: "false",
-  apiGatewayCidrs: '["0.0.0.0/0"]',
-  meshGatewayCidrs: '["0.0.0.0/0"]',
-  sshViaIap: "false",
-  apiGatewayPort: "8080",
-  consulVersion: "1.22.6",
-  nomadVersion: "1.10.3",
-  peers: "[]",
-  failoverMode: "none",
-  peeringGeneration: "1",
-  publicApiReplicas: "2",
-  privateApiReplicas: "2",
-  frontendReplicas: "1",
-  readinessTimeoutMinutes: "20",
-  [DEFERRED_PEERS_KEY]: "[]",
-  protectCluster: "true",
-};
-
-/** Every `hashistack:` key the program reads: the declared ones and the licenses. */
-export const KNOWN_KEYS: readonly string[] = [...Object.keys(DEFAULTS), ...LICENSE_KEYS];
+/** Every key set is one the program reads: a misspelled key would otherwise be ignored. */
+function checkKnownKeys(r: ConfigReader, set: readonly string[]): ConfigProblem[] {
+  for (const k of set)
+    if (!KNOWN_KEYS.includes(k)) r.fail(k, `one of the known keys: ${KNOWN_KEYS.join(", ")}`);
+  return r.problems;
+}
 
 /**
  * Validates raw config into a `StackConfig`. Collects every problem and throws one
  * `ConfigError` listing them all, each with the key, the received value and what is allowed.
- * The checks run in a fixed order, so the problems are listed in it: each check reads its
- * concern's keys (`counts.ts`, `networkChecks.ts`, `gateways.ts`, `versions.ts`, `peers.ts`)
- * and sees the problems found before it, so a rule across keys skips a key that already
- * failed its own check (no echo problems).
+ * The checks run in this fixed order, which is the order the problems are listed in. Each
+ * reads its concern's keys and sees the problems found before it, so a rule across keys
+ * skips a key that already failed its own check (no echo problems).
  */
 export function validateConfig(raw: RawConfig, stack: string): StackConfig {
   const found: ConfigProblem[] = [];
   const step = <T>(check: (r: ConfigReader) => Checked<T>): T => {
-    const { value, problems } = check(new ConfigReader(raw.values, DEFAULTS, found));
+    const { value, problems } = check(new ConfigReader(raw.values, found));
     found.push(...problems);
     return value;
   };
   const only = (check: (r: ConfigReader) => ConfigProblem[]): void =>
     step((r) => ({ value: undefined, problems: check(r) }));
 
-  only((r) => {
-    for (const k of Object.keys(raw.values))
-      if (!KNOWN_KEYS.includes(k)) r.fail(k, `one of the known keys: ${KNOWN_KEYS.join(", ")}`);
-    return r.problems;
-  });
+  only((r) => checkKnownKeys(r, Object.keys(raw.values)));
   const gcp = step(() => checkGcp(raw));
   const datacenter = step((r) => r.result(r.pattern("datacenter", DC_RE, DC_ALLOWED)));
   const counts = step(checkCounts);
@@ -102,23 +64,13 @@ export function validateConfig(raw: RawConfig, stack: string): StackConfig {
   const versions = step(checkVersions);
   const peering = step((r) => checkPeers(r, raw, stack, datacenter));
   const replicas = step(checkReplicas);
-  const readinessTimeoutMinutes = step((r) =>
-    r.result(
-      r.integer(
-        "readinessTimeoutMinutes",
-        MIN_READINESS_TIMEOUT_MINUTES,
-        MAX_READINESS_TIMEOUT_MINUTES,
-        READINESS_ALLOWED,
-      ),
-    ),
-  );
-  only((r) =>
-    checkGatewayReach(r, gateways, { peers: peering.peers.length, frontend: replicas.frontend }),
-  );
+  const readinessTimeoutMinutes = step(checkReadiness);
+  const use = { peers: peering.peers.length, frontend: replicas.frontend };
+  only((r) => checkGatewayReach(r, gateways, use));
   only((r) => checkFit(r, networks.subnet, counts, replicas));
   const protectCluster = step((r) => r.result(r.flag("protectCluster")));
-
   if (found.length > 0) throw new ConfigError(stack, found);
+
   const { peers, deferredPeers, licenses, failoverMode, peeringGeneration } = peering;
   return {
     ...gcp,

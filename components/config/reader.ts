@@ -3,6 +3,7 @@
  * `gateways.ts`, `versions.ts`, `peers.ts`): each check gets a fresh reader, parses its keys
  * through it and returns what it parsed with the problems it found. Pure: raw strings in.
  */
+import { DEFAULTS } from "./keys";
 import { parseCidrList } from "./networks";
 import { ns, problem } from "./problem";
 import { ConfigProblem } from "./types";
@@ -13,11 +14,9 @@ export interface Checked<T> {
   problems: ConfigProblem[];
 }
 
-/** Raw `hashistack:` values (keys without the namespace) or their defaults. */
-export type ConfigValues = Readonly<Record<string, string | undefined>>;
-
 /**
- * One check's view of the config: values with their defaults, parsers that record a problem
+ * One check's view of the config: the raw `hashistack:` values (keys without the namespace)
+ * with their defaults (`keys.ts`), parsers that record a problem
  * naming the full key, the value received and what is allowed, and whether a key is still
  * clean. `earlier` holds the problems of the checks that ran before this one, so rules
  * across keys run only on keys that passed their own checks (no echo problems).
@@ -27,14 +26,13 @@ export class ConfigReader {
   readonly problems: ConfigProblem[] = [];
 
   constructor(
-    private readonly values: ConfigValues,
-    private readonly defaults: ConfigValues,
+    private readonly values: Readonly<Record<string, string | undefined>>,
     private readonly earlier: readonly ConfigProblem[] = [],
   ) {}
 
   /** The value of `k` as set, else its default; undefined when neither. */
   value(k: string): string | undefined {
-    return this.values[k] ?? this.defaults[k];
+    return this.values[k] ?? DEFAULTS[k];
   }
 
   /** Records a problem with `hashistack:<k>`; the value received is `k`'s unless given. */
