@@ -6,7 +6,7 @@
  */
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
-import { stableJson } from "../cluster/agentConfig";
+import { stableJson } from "../config/stableJson";
 import { childOf } from "../config/childOptions";
 
 /** Auth method name Nomad uses by default (`consul.service_auth_method` / `task_auth_method`). */
