@@ -7,7 +7,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { DEFAULTS, KNOWN_KEYS, LICENSE_KEYS } from "../components/config/loadConfig";
+import { DEFAULTS, KNOWN_KEYS } from "../components/config/keys";
+import { LICENSE_KEYS } from "../components/config/types";
 import {
   configValueFromDefault,
   formatMissingKeys,

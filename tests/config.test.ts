@@ -1,4 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, RawConfig, validateConfig } from "../components/config/loadConfig";
 import { runProgram } from "./harness/program";
 
@@ -54,97 +53,7 @@ describe("validateConfig", () => {
     expect(cfg.consulLicense).toBeUndefined();
   });
 
-  test("a dialer entry naming just the stack is qualified with the organization and project", () => {
-    const cfg = validateConfig(
-      base({ datacenter: "dc2", peers: '["dialer:dc1:dc1"]' }, { project: "hashistack" }),
-      "dc2",
-    );
-    expect(cfg.peers).toEqual([
-      { role: "dialer", datacenter: "dc1", peerName: "dc1-default", stack: "acme/hashistack/dc1" },
-    ]);
-  });
-
-  test.each([
-    ["unset", undefined],
-    ["empty", ""],
-    ["whitespace only", "  \n"],
-  ])("license %s: no license, nothing Enterprise", (_name, value) => {
-    const lic = value === undefined ? undefined : { value, secret: true };
-    const cfg = validateConfig(base({}, { consulLicense: lic, nomadLicense: lic }), "dc1");
-    expect(cfg.consulLicense).toBeUndefined();
-    expect(cfg.nomadLicense).toBeUndefined();
-  });
-
-  test("a license comes out as a Pulumi secret", async () => {
-    const cfg = validateConfig(
-      base({}, { nomadLicense: { value: "02MV4UU43BK5HGYY", secret: true } }),
-      "dc1",
-    );
-    expect(cfg.nomadLicense).toBeDefined();
-    expect(await pulumi.isSecret(cfg.nomadLicense as pulumi.Output<string>)).toBe(true);
-  });
-
-  test("a dialer keeps its fully-qualified acceptor stack", () => {
-    const cfg = validateConfig(
-      base({ datacenter: "dc2", peers: '["dialer:dc1:acme/hashistack/dc1"]' }),
-      "dc2",
-    );
-    expect(cfg.peers).toEqual([
-      { role: "dialer", datacenter: "dc1", peerName: "dc1-default", stack: "acme/hashistack/dc1" },
-    ]);
-  });
-
   const cases: [string, RawConfig, string][] = [
-    [
-      "even server count",
-      base({ serverCount: "4" }),
-      'hashistack:serverCount: received "4"; allowed: 3 or 5 (an odd count keeps Raft quorum)',
-    ],
-    [
-      "server count 1",
-      base({ serverCount: "1" }),
-      'hashistack:serverCount: received "1"; allowed: 3 or 5 (an odd count keeps Raft quorum)',
-    ],
-    [
-      "non-numeric server count",
-      base({ serverCount: "three" }),
-      'hashistack:serverCount: received "three"; allowed: 3 or 5 (an odd count keeps Raft quorum)',
-    ],
-    [
-      "zero clients",
-      base({ clientCount: "0" }),
-      'hashistack:clientCount: received "0"; allowed: an integer from 1 to 100',
-    ],
-    [
-      "malformed subnet CIDR",
-      base({ subnetCidr: "10.2.0.0/33" }),
-      'hashistack:subnetCidr: received "10.2.0.0/33"; allowed: a private IPv4 CIDR block: the prefix length is greater than 32',
-    ],
-    [
-      "subnet with host bits",
-      base({ subnetCidr: "10.2.0.1/16" }),
-      'hashistack:subnetCidr: received "10.2.0.1/16"; allowed: a private IPv4 CIDR block: host bits are set (did you mean 10.2.0.0/16?)',
-    ],
-    [
-      "public subnet",
-      base({ subnetCidr: "8.8.0.0/16" }),
-      'hashistack:subnetCidr: received "8.8.0.0/16"; allowed: a CIDR block from /16 to /28 inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16',
-    ],
-    [
-      "subnet overlapping the Nomad bridge",
-      base({ subnetCidr: "172.26.0.0/16" }),
-      'hashistack:nomadBridgeCidr: received "172.26.64.0/20"; allowed: a range that does not overlap hashistack:subnetCidr (172.26.0.0/16)',
-    ],
-    [
-      "subnet overlapping Docker's bridge",
-      base({ subnetCidr: "172.17.0.0/20" }),
-      'hashistack:subnetCidr: received "172.17.0.0/20"; allowed: a range that does not overlap Docker\'s bridge 172.17.0.0/16',
-    ],
-    [
-      "missing subnet",
-      base({ subnetCidr: undefined }),
-      "hashistack:subnetCidr: received (not set); allowed: a private IPv4 CIDR block from /16 to /28 (required, no default)",
-    ],
     [
       "missing datacenter",
       base({ datacenter: undefined }),
@@ -156,134 +65,9 @@ describe("validateConfig", () => {
       'hashistack:datacenter: received "DC1"; allowed: 2-20 lowercase letters, digits or hyphens, starting with a letter',
     ],
     [
-      "missing operator CIDRs",
-      base({ operatorCidrs: undefined }),
-      'hashistack:operatorCidrs: received (not set); allowed: a non-empty JSON list of IPv4 CIDR blocks, e.g. ["<your egress address>/32"] (required, no default)',
-    ],
-    [
-      "empty operator CIDRs",
-      base({ operatorCidrs: "[]" }),
-      'hashistack:operatorCidrs: received "[]"; allowed: a non-empty JSON list of IPv4 CIDR blocks, e.g. ["<your egress address>/32"]',
-    ],
-    [
-      "bad operator CIDR",
-      base({ operatorCidrs: '["1.2.3.0/24","my-laptop"]' }),
-      'hashistack:operatorCidrs[1]: received "my-laptop"; allowed: an IPv4 CIDR block: not an IPv4 CIDR block like 10.2.0.0/16',
-    ],
-    [
-      "unknown failover mode",
-      base({ failoverMode: "dns" }),
-      'hashistack:failoverMode: received "dns"; allowed: none, resolver, sameness-group',
-    ],
-    [
-      "sameness-group without an Enterprise license",
-      base({ failoverMode: "sameness-group" }),
-      'hashistack:failoverMode: received "sameness-group"; allowed: "none" or "resolver": sameness groups are Consul Enterprise only; set hashistack:consulLicense (secret) to use them',
-    ],
-    [
-      "failover without peers",
-      base({ failoverMode: "resolver", peers: "[]" }),
-      'hashistack:failoverMode: received "resolver"; allowed: "none" when hashistack:peers is empty (failover needs a peer)',
-    ],
-    [
-      "dialer without a stack name",
-      base({ peers: '["dialer:dc2"]' }),
-      'hashistack:peers[0]: received "dialer:dc2"; allowed: a dialer names its acceptor\'s stack: "dialer:<remote-datacenter>:<stack>" (a stack of this project) or "dialer:<remote-datacenter>:<org>/<project>/<stack>"',
-    ],
-    [
-      "dialer with a project/stack name",
-      base({ peers: '["dialer:dc2:hashistack/dc2"]' }),
-      'hashistack:peers[0]: received "dialer:dc2:hashistack/dc2"; allowed: a dialer names its acceptor\'s stack: "dialer:<remote-datacenter>:<stack>" (a stack of this project) or "dialer:<remote-datacenter>:<org>/<project>/<stack>", each name part letters, digits, ".", "_" or "-"',
-    ],
-    [
-      "short dialer entry when the CLI passed no organization",
-      base({ peers: '["dialer:dc2:dc2"]' }, { organization: undefined }),
-      'hashistack:peers[0]: received "dialer:dc2:dc2"; allowed: the fully-qualified "dialer:dc2:<org>/hashistack/dc2": this Pulumi CLI passed no organization to the program',
-    ],
-    [
-      "dialer of its own stack, short form",
-      base({ peers: '["dialer:dc2:dc1"]' }),
-      'hashistack:peers[0]: received "dialer:dc2:dc1"; allowed: the acceptor\'s stack, not this one (acme/hashistack/dc1): a dialer reads the peering token its acceptor exports',
-    ],
-    [
-      "dialer of its own stack, fully qualified",
-      base({ peers: '["dialer:dc2:acme/hashistack/dc1"]' }),
-      'hashistack:peers[0]: received "dialer:dc2:acme/hashistack/dc1"; allowed: the acceptor\'s stack, not this one (acme/hashistack/dc1): a dialer reads the peering token its acceptor exports',
-    ],
-    [
-      "unknown peer role",
-      base({ peers: '["friend:dc2"]' }),
-      'hashistack:peers[0]: received "friend:dc2"; allowed: "acceptor:<remote-datacenter>", "dialer:<remote-datacenter>:<stack>" or "dialer:<remote-datacenter>:<org>/<project>/<stack>", the datacenter being 2-20 lowercase letters, digits or hyphens, starting with a letter',
-    ],
-    [
-      "sameness-group with an empty Consul license",
-      base({ failoverMode: "sameness-group" }, { consulLicense: { value: "", secret: true } }),
-      'hashistack:failoverMode: received "sameness-group"; allowed: "none" or "resolver": sameness groups are Consul Enterprise only; set hashistack:consulLicense (secret) to use them (it is set but blank, which means none)',
-    ],
-    [
-      "sameness-group with a whitespace-only Consul license",
-      base({ failoverMode: "sameness-group" }, { consulLicense: { value: " \t\n", secret: true } }),
-      'hashistack:failoverMode: received "sameness-group"; allowed: "none" or "resolver": sameness groups are Consul Enterprise only; set hashistack:consulLicense (secret) to use them (it is set but blank, which means none)',
-    ],
-    [
-      "a license stored in plain text",
-      base({}, { consulLicense: { value: "02MV4UU43BK5HGYY", secret: false } }),
-      "hashistack:consulLicense: received a plain-text value (not shown); allowed: a secret: pulumi config set --secret hashistack:consulLicense <license> (plain text would sit readable in the stack file)",
-    ],
-    [
       "protectCluster not a boolean",
       base({ protectCluster: "yes" }),
       'hashistack:protectCluster: received "yes"; allowed: true or false',
-    ],
-    [
-      "peering with itself",
-      base({ peers: '["acceptor:dc1"]' }),
-      'hashistack:peers: received "[\\"acceptor:dc1\\"]"; allowed: remote datacenters other than this one (dc1)',
-    ],
-    [
-      "duplicate peer",
-      base({ peers: '["acceptor:dc2","dialer:dc2:o/p/dc2"]' }),
-      'hashistack:peers: received "[\\"acceptor:dc2\\",\\"dialer:dc2:o/p/dc2\\"]"; allowed: each remote datacenter once',
-    ],
-    [
-      "peers not a list",
-      base({ peers: "dc2" }),
-      'hashistack:peers: received "dc2"; allowed: a JSON list of "acceptor:<remote-datacenter>", "dialer:<remote-datacenter>:<stack>" or "dialer:<remote-datacenter>:<org>/<project>/<stack>"',
-    ],
-    [
-      "negative replicas",
-      base({ publicApiReplicas: "-1" }),
-      'hashistack:publicApiReplicas: received "-1"; allowed: an integer from 0 to 20',
-    ],
-    [
-      "fractional replicas",
-      base({ privateApiReplicas: "1.5" }),
-      'hashistack:privateApiReplicas: received "1.5"; allowed: an integer from 0 to 20',
-    ],
-    [
-      "bad Consul version",
-      base({ consulVersion: "v1.21" }),
-      'hashistack:consulVersion: received "v1.21"; allowed: a release version x.y.z, at least 1.18.0, with major 1 or 2, minor and patch at most 99 and no leading zeros (no "v" prefix, no "+ent": Enterprise follows the license)',
-    ],
-    [
-      "too old Nomad version",
-      base({ nomadVersion: "1.6.9" }),
-      'hashistack:nomadVersion: received "1.6.9"; allowed: a release version x.y.z, at least 1.8.0, with major 1 or 2, minor and patch at most 99 and no leading zeros (no "v" prefix, no "+ent": Enterprise follows the license)',
-    ],
-    [
-      "API gateway on a Consul port",
-      base({ apiGatewayPort: "8501" }),
-      'hashistack:apiGatewayPort: received "8501"; allowed: a port from 1024 to 65535 not used by Consul (8500-8503)',
-    ],
-    [
-      "API gateway on the mesh gateway port",
-      base({ apiGatewayPort: "8443" }),
-      'hashistack:apiGatewayPort: received "8443"; allowed: a port from 1024 to 65535 not used by the mesh gateway (8443-8443)',
-    ],
-    [
-      "peering generation zero",
-      base({ peeringGeneration: "0" }),
-      'hashistack:peeringGeneration: received "0"; allowed: an integer from 1 to 1000000',
     ],
     [
       "misspelled key",
@@ -299,11 +83,6 @@ describe("validateConfig", () => {
       "bad GCP region",
       base({}, { gcpRegion: "europe-west1-b" }),
       'gcp:region: received "europe-west1-b"; allowed: a GCP region such as europe-west1 (required)',
-    ],
-    [
-      "sshViaIap not a boolean",
-      base({ sshViaIap: "yes" }),
-      'hashistack:sshViaIap: received "yes"; allowed: true or false',
     ],
     [
       "readiness timeout too long",
@@ -329,12 +108,76 @@ describe("validateConfig", () => {
     ]);
   });
 
-  test("sameness-group is accepted with a Consul Enterprise license", () => {
-    const cfg = validateConfig(
-      base({ failoverMode: "sameness-group" }, { consulLicense: { value: "lic", secret: true } }),
-      "dc1",
-    );
-    expect(cfg.failoverMode).toBe("sameness-group");
+  test("lists problems in the order the checks run, one key per concern", () => {
+    const keys = (raw: RawConfig) => problems(raw).map((p) => p.split(": received")[0]);
+    // Each key's own check, concern by concern (the order before the split by concern).
+    expect(
+      keys(
+        base(
+          {
+            protectCluster: "x",
+            readinessTimeoutMinutes: "1",
+            frontendReplicas: "21",
+            failoverMode: "dns",
+            nomadVersion: "1",
+            sshViaIap: "x",
+            nomadBridgeCidr: "bad",
+            serverCount: "4",
+            datacenter: "DC1",
+            serverCont: "3",
+          },
+          { gcpRegion: "mars" },
+        ),
+      ),
+    ).toEqual([
+      "hashistack:serverCont",
+      "gcp:region",
+      "hashistack:datacenter",
+      "hashistack:serverCount",
+      "hashistack:nomadBridgeCidr",
+      "hashistack:sshViaIap",
+      "hashistack:nomadVersion",
+      "hashistack:failoverMode",
+      "hashistack:frontendReplicas",
+      "hashistack:readinessTimeoutMinutes",
+      "hashistack:protectCluster",
+    ]);
+    // The rules across concerns come after every key's own check: gateway reach, then the
+    // subnet's room (capacity skips the failed replica count), protectCluster last.
+    expect(
+      keys(
+        base({
+          meshGatewayCidrs: '["10.0.0.0/8"]',
+          subnetCidr: "10.2.0.0/28",
+          clientCount: "10",
+          consulVersion: "x",
+          peeringGeneration: "0",
+          publicApiReplicas: "21",
+        }),
+      ),
+    ).toEqual([
+      "hashistack:consulVersion",
+      "hashistack:peeringGeneration",
+      "hashistack:publicApiReplicas",
+      "hashistack:meshGatewayCidrs",
+      "hashistack:subnetCidr",
+    ]);
+    expect(
+      keys(
+        base({
+          protectCluster: "x",
+          apiGatewayCidrs: '["10.0.0.0/8"]',
+          clientCount: "1",
+          publicApiReplicas: "20",
+          privateApiReplicas: "20",
+          frontendReplicas: "20",
+        }),
+      ),
+    ).toEqual([
+      "hashistack:apiGatewayCidrs",
+      "hashistack:clientCount",
+      "hashistack:protectCluster",
+    ]);
   });
 
   test("the error text lists every problem under one header", () => {

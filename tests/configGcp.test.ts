@@ -1,4 +1,4 @@
-import { PROJECT_RE, REGION_RE } from "../components/config/gcp";
+import { PROJECT_RE, REGION_RE, checkGcp } from "../components/config/gcp";
 import { baseConfig, configProblems } from "./harness/configCases";
 import { validateConfig } from "../components/config/loadConfig";
 
@@ -102,4 +102,17 @@ describe("GCP project ids", () => {
       ]);
     },
   );
+});
+
+describe("checkGcp", () => {
+  test("the project, then the region; both required", () => {
+    expect(checkGcp({ values: {}, gcpProject: "my-project-1", gcpRegion: "us-east4" })).toEqual({
+      value: { project: "my-project-1", region: "us-east4" },
+      problems: [],
+    });
+    expect(checkGcp({ values: {}, gcpRegion: "eu-west1" }).problems.map((p) => p.key)).toEqual([
+      "gcp:project",
+      "gcp:region",
+    ]);
+  });
 });

@@ -1,10 +1,19 @@
-import { DEFAULTS } from "../components/config/loadConfig";
+import { DEFAULTS } from "../components/config/keys";
+import { ConfigReader } from "../components/config/reader";
+import { RawConfig } from "../components/config/types";
 import {
   MIN_CONSUL_VERSION,
   MIN_NOMAD_VERSION,
+  checkVersions,
   compareVersions,
   versionOk,
 } from "../components/config/versions";
+import { acmeConfig, baseConfig, configProblems, problemLine } from "./harness/configCases";
+
+const base = acmeConfig;
+const problems = configProblems;
+const VERSION = (min: string) =>
+  `a release version x.y.z, at least ${min}, with major 1 or 2, minor and patch at most 99 and no leading zeros (no "v" prefix, no "+ent": Enterprise follows the license)`;
 
 describe("versions", () => {
   test.each([
@@ -48,5 +57,77 @@ describe("versions", () => {
   test("the defaults are accepted", () => {
     expect(versionOk(DEFAULTS.consulVersion, MIN_CONSUL_VERSION)).toBe(true);
     expect(versionOk(DEFAULTS.nomadVersion, MIN_NOMAD_VERSION)).toBe(true);
+  });
+});
+
+describe("checkVersions", () => {
+  test("the defaults are the pinned releases", () => {
+    expect(checkVersions(new ConfigReader({}))).toEqual({
+      value: { consulVersion: "1.22.6", nomadVersion: "1.10.3" },
+      problems: [],
+    });
+  });
+
+  test("Consul first, then Nomad, each against its own floor", () => {
+    const found = checkVersions(
+      new ConfigReader({ nomadVersion: "1.7.0", consulVersion: "1.17.0" }),
+    );
+    expect(found.problems.map(problemLine)).toEqual([
+      `hashistack:consulVersion: received "1.17.0"; allowed: ${VERSION("1.18.0")}`,
+      `hashistack:nomadVersion: received "1.7.0"; allowed: ${VERSION("1.8.0")}`,
+    ]);
+  });
+
+  test("a version left blank is refused, not taken as the floor", () => {
+    expect(
+      checkVersions(new ConfigReader({ consulVersion: "" })).problems.map(problemLine),
+    ).toEqual([`hashistack:consulVersion: received ""; allowed: ${VERSION("1.18.0")}`]);
+  });
+});
+
+describe("versions through validateConfig: one exact message each", () => {
+  const cases: [string, RawConfig, string][] = [
+    [
+      "bad Consul version",
+      base({ consulVersion: "v1.21" }),
+      'hashistack:consulVersion: received "v1.21"; allowed: a release version x.y.z, at least 1.18.0, with major 1 or 2, minor and patch at most 99 and no leading zeros (no "v" prefix, no "+ent": Enterprise follows the license)',
+    ],
+    [
+      "too old Nomad version",
+      base({ nomadVersion: "1.6.9" }),
+      'hashistack:nomadVersion: received "1.6.9"; allowed: a release version x.y.z, at least 1.8.0, with major 1 or 2, minor and patch at most 99 and no leading zeros (no "v" prefix, no "+ent": Enterprise follows the license)',
+    ],
+  ];
+
+  test.each(cases)(
+    "rejects %s with one message naming key, value and what is allowed",
+    (_name, raw, message) => {
+      expect(problems(raw)).toEqual([message]);
+    },
+  );
+});
+
+/** Versions that cannot exist (bad input that used to get through, issue 11). */
+const rules: [string, Record<string, string | undefined>, string][] = [
+  [
+    "a leading zero",
+    { consulVersion: "1.022.6" },
+    `hashistack:consulVersion: received "1.022.6"; allowed: ${VERSION("1.18.0")}`,
+  ],
+  [
+    "an absurd patch",
+    { nomadVersion: "1.10.300" },
+    `hashistack:nomadVersion: received "1.10.300"; allowed: ${VERSION("1.8.0")}`,
+  ],
+  [
+    "an absurd major",
+    { consulVersion: "12.0.0" },
+    `hashistack:consulVersion: received "12.0.0"; allowed: ${VERSION("1.18.0")}`,
+  ],
+];
+
+describe("versions that cannot exist: bad input that used to get through", () => {
+  test.each(rules)("refuses %s with one exact message", (_name, values, message) => {
+    expect(configProblems(baseConfig(values))).toEqual([message]);
   });
 });

@@ -8,8 +8,8 @@ import {
   NomadAgentConfig,
   consulConfig,
   nomadConfig,
-  stableJson,
 } from "../components/cluster/agentConfig";
+import { stableJson } from "../components/config/stableJson";
 import {
   agentPolicies,
   packageSpec,

@@ -235,19 +235,3 @@ export function nomadConfig(role: "server" | "client", i: AgentConfigInput): Nom
     },
   };
 }
-
-/** JSON with keys sorted at every level: the same object always renders to the same bytes. */
-export function stableJson(value: unknown): string {
-  const sort = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sort);
-    if (v && typeof v === "object") {
-      return Object.fromEntries(
-        Object.keys(v as Record<string, unknown>)
-          .sort()
-          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
-      );
-    }
-    return v;
-  };
-  return `${JSON.stringify(sort(value), null, 2)}\n`;
-}

@@ -7,7 +7,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { AgentConfigInput, consulConfig, nomadConfig, stableJson } from "./agentConfig";
+import { stableJson } from "../config/stableJson";
+import { AgentConfigInput, consulConfig, nomadConfig } from "./agentConfig";
 import { BOOT_REPORT_KEYS, BOOT_REPORT_NAMESPACE, BootStep } from "./bootReport";
 import { BASH_SEMVER_RE, CNI_BRIDGE_PLUGINS, CNI_SHA256, CNI_VERSION } from "./cniPlugins";
 import { PATHS, PORTS, SecretNames, TokenAccessors } from "../config/constants";

@@ -1,6 +1,7 @@
 /**
  * The readiness gate's bounds: how long `pulumi up` waits for a new datacenter.
  */
+import { Checked, ConfigReader } from "./reader";
 
 /**
  * Shortest readiness timeout: 15 minutes, the first-boot allowance the program gives
@@ -22,3 +23,15 @@ export const READINESS_ALLOWED =
   `an integer from ${MIN_READINESS_TIMEOUT_MINUTES} to ${MAX_READINESS_TIMEOUT_MINUTES}: ` +
   `at least the ${MIN_READINESS_TIMEOUT_MINUTES} minutes autohealing gives a new VM before judging it, ` +
   `so the gate never gives up on VMs GCE still counts as booting (a failed boot ends the wait at once)`;
+
+/** `readinessTimeoutMinutes`: whole minutes within the bounds above. */
+export function checkReadiness(r: ConfigReader): Checked<number> {
+  return r.result(
+    r.integer(
+      "readinessTimeoutMinutes",
+      MIN_READINESS_TIMEOUT_MINUTES,
+      MAX_READINESS_TIMEOUT_MINUTES,
+      READINESS_ALLOWED,
+    ),
+  );
+}

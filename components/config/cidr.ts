@@ -66,3 +66,8 @@ export function isPrivate(c: Cidr): boolean {
 
 /** The world: `0.0.0.0/0`. */
 export const WORLD = "0.0.0.0/0";
+
+/** The blocks of a list that parse (entries that do not are reported by their own check). */
+export function cidrBlocks(list: readonly string[]): Cidr[] {
+  return list.map((c) => parseCidr(c)).filter((c): c is Cidr => typeof c !== "string");
+}

@@ -1,6 +1,9 @@
 /**
  * GCP location and project rules.
  */
+import { problem } from "./problem";
+import { Checked } from "./reader";
+import { ConfigProblem, RawConfig } from "./types";
 
 /**
  * GCP region names: `<geography>-<direction><number>` (us-central1, europe-west12,
@@ -14,3 +17,26 @@ export const REGION_RE =
 
 /** GCP project ids: 6-30 lowercase letters, digits or hyphens, starting with a letter. */
 export const PROJECT_RE = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+
+/** The GCP provider's settings this program needs (`gcp:project`, `gcp:region`). */
+export interface GcpSettings {
+  project: string;
+  region: string;
+}
+
+/** `gcp:project` and `gcp:region`: both required, in GCP's own forms. */
+export function checkGcp(raw: RawConfig): Checked<GcpSettings> {
+  const problems: ConfigProblem[] = [];
+  const { gcpProject: project, gcpRegion: region } = raw;
+  if (!project || !PROJECT_RE.test(project))
+    problems.push(
+      problem(
+        "gcp:project",
+        project,
+        "a GCP project id: 6-30 lowercase letters, digits or hyphens (required)",
+      ),
+    );
+  if (!region || !REGION_RE.test(region))
+    problems.push(problem("gcp:region", region, "a GCP region such as europe-west1 (required)"));
+  return { value: { project: project ?? "", region: region ?? "" }, problems };
+}

@@ -1,7 +1,7 @@
 /**
- * Building blocks shared by config.ts and its rule modules (`configNetworks.ts`,
- * `configVersions.ts`, `configMachineTypes.ts`, `configCapacity.ts`, ...): every problem
- * names the full key, shows the value received and says what is allowed.
+ * Building blocks shared by the validation (`loadConfig.ts`, `reader.ts`) and its rule
+ * modules (`networks.ts`, `versions.ts`, `machineTypes.ts`, `capacity.ts`, ...): every
+ * problem names the full key, shows the value received and says what is allowed.
  */
 import { ConfigProblem, PROJECT } from "./types";
 

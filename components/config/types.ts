@@ -1,5 +1,5 @@
 /**
- * Types of the stack configuration and of its validation errors (values in config.ts).
+ * Types of the stack configuration and of its validation errors (validated in loadConfig.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { UserError } from "./userError";

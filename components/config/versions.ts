@@ -3,6 +3,7 @@
  * that was never published cannot be refused offline; the boot script stops on it, naming
  * the package and version.
  */
+import { Checked, ConfigReader } from "./reader";
 
 /**
  * Minimum versions: templated-policy binding rules need Consul 1.17, and the agents set
@@ -63,4 +64,23 @@ export function versionOk(v: string | undefined, min: string): boolean {
     p[2] <= MAX_MINOR_OR_PATCH &&
     compareVersions(v as string, min) >= 0
   );
+}
+
+/** The Consul and Nomad versions to install, as parsed. */
+export interface Versions {
+  consulVersion: string;
+  nomadVersion: string;
+}
+
+/** `consulVersion` and `nomadVersion`: release versions at or above their floors. */
+export function checkVersions(r: ConfigReader): Checked<Versions> {
+  const version = (k: string, min: string): string => {
+    const v = r.value(k);
+    if (!versionOk(v, min)) r.fail(k, versionAllowed(min));
+    return v ?? min;
+  };
+  return r.result({
+    consulVersion: version("consulVersion", MIN_CONSUL_VERSION),
+    nomadVersion: version("nomadVersion", MIN_NOMAD_VERSION),
+  });
 }

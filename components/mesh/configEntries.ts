@@ -6,7 +6,7 @@
  * Consul fills in by default are spelled out, or the generic entry diffs forever.
  * `Kind` and `Name` travel as the resource's own arguments; `configJson` holds the rest.
  */
-import { stableJson } from "../cluster/agentConfig";
+import { stableJson } from "../config/stableJson";
 
 /** `proxy-defaults` (name "global"). */
 export interface ProxyDefaults {

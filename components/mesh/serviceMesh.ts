@@ -11,7 +11,7 @@
  */
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
-import { stableJson } from "../cluster/agentConfig";
+import { stableJson } from "../config/stableJson";
 import { childOf } from "../config/childOptions";
 import { SERVICES, meshEntry, proxyDefaults, serviceDefaults } from "./configEntries";
 import { configEntry } from "./configEntryResource";
