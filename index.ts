@@ -7,21 +7,15 @@ import { ConsulNomadCluster } from "./components/cluster/consulNomadCluster";
 import { loadConfig } from "./components/config/loadConfig";
 import { firewallRules } from "./components/gcp/firewallRules";
 import { ClusterIdentity } from "./components/gcp/identity";
-import {
-  afterProjectServices,
-  ProjectServices,
-  requiredApis,
-} from "./components/gcp/projectServices";
+import { projectServicesFirst } from "./components/gcp/projectServices";
 import { Network } from "./components/gcp/network";
 import { ApiGateway } from "./components/mesh/apiGateway";
-import { EXPORTED, SAMENESS_GROUP, SERVICES } from "./components/mesh/configEntries";
 import { DemoServices } from "./components/mesh/demoServices";
-import { intentions } from "./components/mesh/intentions";
 import { MeshGateway } from "./components/mesh/meshGateway";
 import { ServiceMesh } from "./components/mesh/serviceMesh";
 import { ClusterPeering } from "./components/peering/peering";
 import { activePeers, deferralNotice } from "./components/config/deferral";
-import { OUTPUTS, readAcceptorOutputs } from "./components/peering/peerOutputs";
+import { peeringStackOutputs, readAcceptorOutputs } from "./components/peering/peerOutputs";
 import { ClusterSecrets } from "./components/gcp/secrets";
 import { ServiceIntentions } from "./components/mesh/serviceIntentions";
 import { plainErrors } from "./components/config/userError";
@@ -31,23 +25,18 @@ import { PORTS } from "./components/config/constants";
 export = plainErrors(async () => {
   // Validated before any resource exists: bad input fails here with every problem listed.
   const cfg = loadConfig();
-  // --- Deferred peering (npm run deploy's platform phase; components/config/deferral.ts) ---
-  // Dialer peers in hashistack:deferredPeers are left out of this run entirely; `peers`
-  // replaces cfg.peers wherever a peer-related object is made. Empty by default.
+  // Dialer peers in hashistack:deferredPeers (npm run deploy's first phase) are left out of
+  // this run entirely: `peers` replaces cfg.peers for every peer object (config/deferral.ts).
   const peers = activePeers(cfg.peers, cfg.deferredPeers);
   const deferral = deferralNotice(cfg.peers, cfg.deferredPeers);
   if (deferral) void pulumi.log.info(deferral);
-  // --- end deferred peering ---
   // Cross-stack inputs next, also before anything is created: a dialer deployed before its
   // acceptor stops here, naming the stack and the output.
   const acceptors = await readAcceptorOutputs(cfg.datacenter, peers);
   const dc = cfg.datacenter;
   const apiGateway = cfg.replicas.frontend > 0;
-  // From an empty project: the stack enables its APIs and checks the deployer's roles; every
-  // GCP resource after this line waits for both (README, "From an empty project").
-  const apis = new ProjectServices(`${dc}-apis`, { project: cfg.project, apis: requiredApis(cfg) });
-  pulumi.runtime.registerStackTransformation(afterProjectServices(apis.ready));
-
+  // From an empty project: every GCP resource after this waits for the APIs and the deployer check.
+  const apis = projectServicesFirst(`${dc}-apis`, cfg);
   const network = new Network(dc, {
     datacenter: dc,
     region: cfg.region,
@@ -134,21 +123,13 @@ export = plainErrors(async () => {
   new ServiceIntentions(
     `${dc}-intentions`,
     {
-      intentions: intentions({
-        localFrontend: apiGateway,
-        consumerPeers: peers.map((p) => p.peerName),
-        ...(cfg.failoverMode === "sameness-group" ? { samenessGroup: SAMENESS_GROUP } : {}),
-      }),
+      localFrontend: apiGateway,
+      consumerPeers: peers.map((p) => p.peerName),
+      samenessGroup: cfg.failoverMode === "sameness-group",
       after: peering.peeringObjects,
     },
     inCluster,
   );
-  const acceptsPeers = peers.some((p) => p.role === "acceptor");
-  const dialsPeers = peers.some((p) => p.role === "dialer");
-  const runningBackends = EXPORTED.filter(
-    (s) => (s === SERVICES.publicApi ? cfg.replicas.publicApi : cfg.replicas.privateApi) > 0,
-  );
-
   return {
     datacenter: dc,
     consulUrl,
@@ -158,11 +139,12 @@ export = plainErrors(async () => {
     caCertPem: secrets.caCertPem,
     consulToken: pulumi.secret(secrets.consulToken),
     nomadToken: pulumi.secret(secrets.nomadToken),
-    peerNames: cfg.peers.map((p) => p.peerName),
-    // What dialers read through their StackReference (names in components/peering/peering.ts).
-    [OUTPUTS.exported]: runningBackends,
-    ...(acceptsPeers ? { [OUTPUTS.tokens]: peering.tokens } : {}),
-    ...(dialsPeers ? { peerings: peering.peerings } : {}),
-    ...(cfg.deferredPeers.length > 0 ? { deferredPeers: cfg.deferredPeers } : {}),
+    // What dialers read through their StackReference (components/peering/peerOutputs.ts).
+    ...peeringStackOutputs({
+      ...cfg,
+      activePeers: peers,
+      tokens: peering.tokens,
+      peerings: peering.peerings,
+    }),
   };
 });

@@ -5,7 +5,8 @@
  *     and components/connections/ (the connection analysis) is imported only by tests;
  * (b) no import cycles among components/ files;
  * (c) no file under components/ over 300 lines;
- * (d) components/config/constants.ts imports nothing.
+ * (d) components/config/constants.ts imports nothing;
+ * and index.ts stays short enough to read as the topology (at most 150 lines).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -54,7 +55,18 @@ describe("the program's sources", () => {
   test("follow every layer rule", () => {
     expect(layerViolationsOf(files)).toEqual([]);
   });
+
+  test("index.ts reads as the topology: at most 150 lines, only components composed", () => {
+    const index = files.find((f) => f.path === "index.ts")?.text ?? "";
+    expect(index.split("\n").length - 1).toBeLessThanOrEqual(INDEX_MAX_LINES);
+    // No resource is built here: every `new` is a component from components/.
+    const built = [...index.matchAll(/new ([\w.]+)\(/g)].map((m) => m[1]);
+    expect(built.filter((c) => (c ?? "").includes("."))).toEqual([]);
+  });
 });
+
+/** Issue 13: index.ts composes the components in dependency order, ~150 lines. */
+const INDEX_MAX_LINES = 150;
 
 describe("the checker, on synthetic trees", () => {
   const ORDER =

@@ -118,3 +118,17 @@ export function afterProjectServices(ready: pulumi.Resource[]): pulumi.ResourceT
       ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { dependsOn: ready }) }
       : undefined;
 }
+
+/**
+ * The stack's first component: enables the project's APIs and checks the deployer's roles,
+ * then makes every GCP resource registered after it wait for both (a stack transformation;
+ * README, "From an empty project").
+ */
+export function projectServicesFirst(
+  name: string,
+  cfg: { project: string; sshViaIap: boolean },
+): ProjectServices {
+  const apis = new ProjectServices(name, { project: cfg.project, apis: requiredApis(cfg) });
+  pulumi.runtime.registerStackTransformation(afterProjectServices(apis.ready));
+  return apis;
+}

@@ -9,13 +9,18 @@
  */
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
-import { IntentionSource } from "./intentions";
+import { SAMENESS_GROUP } from "./configEntries";
+import { intentions, IntentionSource } from "./intentions";
 import { childOf } from "../config/childOptions";
 
 /** Arguments of {@link ServiceIntentions}. */
 export interface ServiceIntentionsArgs {
-  /** Destination -> sources (from `intentions()`). */
-  intentions: Record<string, IntentionSource[]>;
+  /** Whether this datacenter runs the frontend behind the API gateway. */
+  localFrontend: boolean;
+  /** Peers (local names) whose frontend may call this datacenter's backends. */
+  consumerPeers: string[];
+  /** Failover through a sameness group (Enterprise): sources name the group, not each peer. */
+  samenessGroup: boolean;
   /** Peer-sourced intentions name peers: create them after the peering objects. */
   after?: pulumi.Resource[];
 }
@@ -26,18 +31,24 @@ export class ServiceIntentions extends pulumi.ComponentResource {
 
   constructor(name: string, args: ServiceIntentionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hashistack:mesh:ServiceIntentions", name, {}, opts);
-    this.entries = Object.keys(args.intentions)
+    // Destination -> sources: Consul keeps one entry per destination (intentions.ts).
+    const byDestination: Record<string, IntentionSource[]> = intentions({
+      localFrontend: args.localFrontend,
+      consumerPeers: args.consumerPeers,
+      ...(args.samenessGroup ? { samenessGroup: SAMENESS_GROUP } : {}),
+    });
+    this.entries = Object.keys(byDestination)
       .sort()
       .map(
         (dest) =>
           new consul.ConfigEntryServiceIntentions(
             `${name}-${dest}`,
-            { name: dest, sources: args.intentions[dest] ?? [] },
+            { name: dest, sources: byDestination[dest] ?? [] },
             {
               ...childOf(this, opts),
               deleteBeforeReplace: true,
               // Only entries naming a peer or sameness group wait for the peering objects.
-              dependsOn: (args.intentions[dest] ?? []).some((src) => src.peer ?? src.samenessGroup)
+              dependsOn: (byDestination[dest] ?? []).some((src) => src.peer ?? src.samenessGroup)
                 ? (args.after ?? [])
                 : [],
             },

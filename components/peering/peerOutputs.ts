@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PeerConfig } from "../config/types";
 import { UserError } from "../config/userError";
+import { EXPORTED, SERVICES } from "../mesh/configEntries";
 
 /** Stack output names the dialers read from an acceptor. */
 export const OUTPUTS = { tokens: "peeringTokens", exported: "exportedServices" } as const;
@@ -107,4 +108,35 @@ export async function readAcceptorOutputs(
     };
   }
   return out;
+}
+
+/** What {@link peeringStackOutputs} needs: the validated config and this run's peering. */
+export interface PeeringOutputsInput {
+  /** Every configured peer (deferred ones included). */
+  peers: readonly PeerConfig[];
+  /** The peers this run creates objects for (deferred dialers left out). */
+  activePeers: readonly PeerConfig[];
+  deferredPeers: readonly string[];
+  replicas: { publicApi: number; privateApi: number };
+  tokens: pulumi.Input<Record<string, string>>;
+  peerings: pulumi.Input<unknown>;
+}
+
+/**
+ * The stack outputs about peering: the peer names, the services exported (only the backends
+ * that run: a dialer's ACTIVE wait expects exactly these), the tokens an acceptor mints
+ * (secret; read by dialers through their StackReference), a dialer's peerings and the peers
+ * deferred by this run. Keys appear only when they mean something for this stack.
+ */
+export function peeringStackOutputs(i: PeeringOutputsInput): Record<string, unknown> {
+  const running = EXPORTED.filter(
+    (s) => (s === SERVICES.publicApi ? i.replicas.publicApi : i.replicas.privateApi) > 0,
+  );
+  return {
+    peerNames: i.peers.map((p) => p.peerName),
+    [OUTPUTS.exported]: running,
+    ...(i.activePeers.some((p) => p.role === "acceptor") ? { [OUTPUTS.tokens]: i.tokens } : {}),
+    ...(i.activePeers.some((p) => p.role === "dialer") ? { peerings: i.peerings } : {}),
+    ...(i.deferredPeers.length > 0 ? { deferredPeers: [...i.deferredPeers] } : {}),
+  };
 }
