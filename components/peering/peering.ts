@@ -55,7 +55,7 @@ export class ClusterPeering extends pulumi.ComponentResource {
   public readonly peeringObjects: pulumi.Resource[] = [];
 
   constructor(name: string, args: ClusterPeeringArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("hashistack:consul:ClusterPeering", name, {}, opts);
+    super("hashistack:peering:ClusterPeering", name, {}, opts);
     const child = childOf(this, opts);
     const keyed = { ...child, deleteBeforeReplace: true, dependsOn: args.meshReady };
     const tokens: Record<string, pulumi.Output<string>> = {};

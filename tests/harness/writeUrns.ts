@@ -14,6 +14,7 @@ export const urnFile = (name: string) =>
   path.join(__dirname, "..", "fixtures", "urns", `${name}.txt`);
 
 async function main(): Promise<void> {
+  fs.mkdirSync(path.dirname(urnFile("x")), { recursive: true });
   for (const [name, opts] of Object.entries(ROLE_GRAPH_CASES)) {
     const run = await runProgram(opts);
     if (run.error) throw run.error;
