@@ -10,28 +10,18 @@ import * as pulumi from "@pulumi/pulumi";
 import { childOf } from "../config/childOptions";
 import { PassthroughLoadBalancer } from "../gcp/loadBalancer";
 import { staticAddress } from "../gcp/network";
-import { NomadConnectionArgs } from "../nomad/nomadJob";
 import { NomadNamespace } from "../nomad/nomadNamespace";
 import { apiGatewayEntry, frontendRoute } from "./configEntries";
 import { configEntry } from "./configEntryResource";
 import { GATEWAY_SELECTORS, INGRESS_NAMESPACE } from "./gatewayAcls";
-import { gatewayComponentOptions } from "./gatewayOptions";
+import { GatewayArgs, gatewayComponentOptions } from "./gatewayOptions";
 import { jobspecJob } from "./workloads";
 
 /** Short role of the gateway's GCE objects: `<datacenter>-api-gateway`. */
 const ROLE = "api-gateway";
 
 /** Arguments of {@link ApiGateway}. */
-export interface ApiGatewayArgs {
-  datacenter: string;
-  region: string;
-  /** The client MIG's instance group URL: the LB's backend (the job runs on a client). */
-  clientInstanceGroup: pulumi.Input<string>;
-  nomad: NomadConnectionArgs;
-  /** The workload-identity auth method's name (ServiceMesh.authMethodName). */
-  authMethod: pulumi.Input<string>;
-  /** What the job waits for besides its own ACLs: the workload identity (ServiceMesh.identity). */
-  identity: pulumi.Resource[];
+export interface ApiGatewayArgs extends GatewayArgs {
   /** The HTTP listener's port: on the LB, on the client (static) and in the entry. */
   listenerPort: number;
   /** Consul version of the image the gateway's setup task runs (`hashicorp/consul:<v>`). */

@@ -3,6 +3,20 @@
  * static address and LB) beside in-cluster objects (ACLs, Nomad namespace and job, entries).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { NomadConnectionArgs } from "../nomad/nomadJob";
+
+/** What every gateway component takes (MeshGateway, ApiGateway). */
+export interface GatewayArgs {
+  datacenter: string;
+  region: string;
+  /** The client MIG's instance group URL: the LB's backend (the job runs on a client). */
+  clientInstanceGroup: pulumi.Input<string>;
+  nomad: NomadConnectionArgs;
+  /** The workload-identity auth method's name (ServiceMesh.authMethodName). */
+  authMethod: pulumi.Input<string>;
+  /** What the job waits for besides its own ACLs: the workload identity (ServiceMesh.identity). */
+  identity: pulumi.Resource[];
+}
 
 /**
  * The gateway component's own registration options: the in-cluster options it receives (the

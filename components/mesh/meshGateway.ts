@@ -11,26 +11,15 @@ import { childOf } from "../config/childOptions";
 import { PORTS } from "../config/constants";
 import { PassthroughLoadBalancer } from "../gcp/loadBalancer";
 import { staticAddress } from "../gcp/network";
-import { NomadConnectionArgs } from "../nomad/nomadJob";
 import { GATEWAY_SELECTORS, MESH_GATEWAY_RULES } from "./gatewayAcls";
-import { gatewayComponentOptions } from "./gatewayOptions";
+import { GatewayArgs, gatewayComponentOptions } from "./gatewayOptions";
 import { jobspecJob } from "./workloads";
 
 /** Short role of the gateway's GCE objects: `<datacenter>-mesh-gateway`. */
 const ROLE = "mesh-gateway";
 
-/** Arguments of {@link MeshGateway}. */
-export interface MeshGatewayArgs {
-  datacenter: string;
-  region: string;
-  /** The client MIG's instance group URL: the LB's backend (the job runs on a client). */
-  clientInstanceGroup: pulumi.Input<string>;
-  nomad: NomadConnectionArgs;
-  /** The workload-identity auth method's name (ServiceMesh.authMethodName). */
-  authMethod: pulumi.Input<string>;
-  /** What the job waits for besides its own ACLs: the workload identity (ServiceMesh.identity). */
-  identity: pulumi.Resource[];
-}
+/** Arguments of {@link MeshGateway}: those of every gateway. */
+export type MeshGatewayArgs = GatewayArgs;
 
 /**
  * Address, LB, ACLs and job of the mesh gateway. `opts` are the in-cluster options (Consul
