@@ -30,8 +30,7 @@ export = plainErrors(async () => {
   const peers = activePeers(cfg.peers, cfg.deferredPeers);
   const deferral = deferralNotice(cfg.peers, cfg.deferredPeers);
   if (deferral) void pulumi.log.info(deferral);
-  // Cross-stack inputs next, also before anything is created: a dialer deployed before its
-  // acceptor stops here, naming the stack and the output.
+  // Cross-stack inputs next, before any resource: a dialer without its acceptor stops here.
   const acceptors = await readAcceptorOutputs(cfg.datacenter, peers);
   const dc = cfg.datacenter;
   const apiGateway = cfg.replicas.frontend > 0;
@@ -54,9 +53,9 @@ export = plainErrors(async () => {
     nomadLicense: cfg.nomadLicense,
     protectCaKey: cfg.protectCluster,
   });
-
-  // Both node groups, the control-plane LB and the readiness gate; everything in-cluster
-  // below takes its verified connection and options from here.
+  // Both node groups, the control-plane LB and the readiness gate. Everything in-cluster below
+  // takes its Consul provider and Nomad connection, and is deleted with its server group (the
+  // in-cluster children only, never a gateway's GCP objects: components/config/childOptions.ts).
   const consulNomad = new ConsulNomadCluster(dc, {
     config: cfg,
     subnetwork: network.subnetwork.id,
@@ -65,12 +64,12 @@ export = plainErrors(async () => {
     secrets,
     apisReady: apis.ready,
   });
-  const { inCluster, nomad, caPem, consulUrl, nomadUrl } = consulNomad;
-  // The mesh: workload identity and mesh-wide entries, the gateways (each with its address
-  // and LB on the client group), the demo jobs. The gateway components keep `deletedWith`
-  // for their in-cluster children only (components/mesh/gatewayOptions.ts).
-  const mesh = new ServiceMesh(`${dc}-mesh`, { caPem }, inCluster);
+  const { nomad, caPem, consulUrl, nomadUrl, serverGroup: inClusterDeletedWith } = consulNomad;
+  const withConsul = { providers: { consul: consulNomad.consulProvider } };
+  // The mesh: identity and mesh-wide entries, gateways (address + LB on the clients), demo jobs.
+  const mesh = new ServiceMesh(`${dc}-service-mesh`, { caPem, inClusterDeletedWith }, withConsul);
   const gatewayArgs = {
+    inClusterDeletedWith,
     datacenter: dc,
     region: cfg.region,
     clientInstanceGroup: consulNomad.clientInstanceGroup,
@@ -78,7 +77,7 @@ export = plainErrors(async () => {
     authMethod: mesh.authMethodName,
     identity: mesh.identity,
   };
-  const meshGateway = new MeshGateway(`${dc}-mesh-gateway`, gatewayArgs, inCluster);
+  const meshGateway = new MeshGateway(`${dc}-mesh-gateway`, gatewayArgs, withConsul);
   const ingress = apiGateway
     ? new ApiGateway(
         `${dc}-api-gateway`,
@@ -88,47 +87,48 @@ export = plainErrors(async () => {
           consulVersion: cfg.consulVersion,
           caPem,
         },
-        inCluster,
+        withConsul,
       )
     : undefined;
   new DemoServices(
     `${dc}-demo`,
     {
+      inClusterDeletedWith,
       datacenter: dc,
       nomad,
       replicas: cfg.replicas,
-      // All configured peers, deferred or not (components/mesh/workloads.ts, frontendUpstreams).
+      // All configured peers, deferred or not (components/mesh/jobspecs.ts, frontendUpstreams).
       peerNames: cfg.peers.map((p) => p.peerName),
       after: mesh.servicesReady,
     },
-    inCluster,
+    withConsul,
   );
   const peering = new ClusterPeering(
     `${dc}-peering`,
     {
+      inClusterDeletedWith,
       datacenter: dc,
       peers,
       failoverMode: cfg.failoverMode,
       peeringGeneration: cfg.peeringGeneration,
       acceptors,
       consul: consulNomad.consul,
-      // Tokens and peerings wait for this side's mesh entry and healthy mesh gateway.
       meshReady: [mesh.meshEntry, ...meshGateway.ready],
       timeoutSeconds: cfg.readinessTimeoutMinutes * 60,
     },
-    inCluster,
+    withConsul,
   );
-  // Not inside ServiceMesh: peer-sourced intentions wait for the peering objects, which wait
-  // for ServiceMesh's mesh entry (components/mesh/serviceIntentions.ts).
+  // After the peering: peer-sourced intentions wait for its objects (mesh/serviceIntentions.ts).
   new ServiceIntentions(
     `${dc}-intentions`,
     {
+      inClusterDeletedWith,
       localFrontend: apiGateway,
       consumerPeers: peers.map((p) => p.peerName),
       samenessGroup: cfg.failoverMode === "sameness-group",
       after: peering.peeringObjects,
     },
-    inCluster,
+    withConsul,
   );
   return {
     datacenter: dc,

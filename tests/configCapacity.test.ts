@@ -14,7 +14,7 @@ import {
 } from "../components/config/capacity";
 import { MachineShape } from "../components/config/machineTypes";
 import { AUTOHEAL_INITIAL_DELAY_SEC } from "../components/gcp/nodeGroup";
-import { readJobspec } from "../components/mesh/workloads";
+import { readJobspec } from "../components/mesh/jobspecs";
 import { runProgram } from "./harness/program";
 
 type Block = Record<string, unknown>;

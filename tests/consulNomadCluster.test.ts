@@ -1,9 +1,34 @@
 /**
  * ConsulNomadCluster in the whole program: what it owns, what the readiness gate waits for,
- * the options it hands to in-cluster objects, and the connections it exposes.
+ * the provider and server group it hands to in-cluster objects, and the connections it
+ * exposes.
  */
+import * as pulumi from "@pulumi/pulumi";
+import type { ConsulNomadCluster } from "../components/cluster/consulNomadCluster";
 import { ProgramRun, runProgram } from "./harness/program";
-import { plainStrings, RecordedResource, unwrapSecrets } from "./harness/recorder";
+import { RecordedResource, unwrapSecrets } from "./harness/recorder";
+
+/**
+ * The program's ConsulNomadCluster instances, to read the members it exposes: the registered
+ * component outputs hold no connection (the tokens stay out of the component's state). The
+ * class is the real one; the subclass only records `this`.
+ */
+const mockClusters: ConsulNomadCluster[] = [];
+jest.mock("../components/cluster/consulNomadCluster", () => {
+  const actual = jest.requireActual<{ ConsulNomadCluster: typeof ConsulNomadCluster }>(
+    "../components/cluster/consulNomadCluster",
+  );
+  class Recorded extends actual.ConsulNomadCluster {
+    constructor(...args: ConstructorParameters<typeof ConsulNomadCluster>) {
+      super(...args);
+      mockClusters.push(this);
+    }
+  }
+  return { ...actual, ConsulNomadCluster: Recorded };
+});
+
+/** An Output's value, once the run has resolved it. */
+const valueOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 
 const CLUSTER = "hashistack:cluster:ConsulNomadCluster";
 const NODE_GROUP = "hashistack:gcp:NodeGroup";
@@ -15,11 +40,15 @@ const JOB = "pulumi-nodejs:dynamic/hashistack:NomadJob";
 describe.each(["dc1", "dc2"])("ConsulNomadCluster of %s", (stack) => {
   let run: ProgramRun;
   let cluster: RecordedResource;
+  let instance: ConsulNomadCluster;
   const get = (name: string, type?: string) => run.graph.get(name, type);
   beforeAll(async () => {
+    mockClusters.length = 0;
     run = await runProgram({ stack });
     if (run.error) throw run.error;
     cluster = get(stack, CLUSTER);
+    expect(mockClusters).toHaveLength(1);
+    instance = mockClusters[0] as ConsulNomadCluster;
   });
 
   test("owns both node groups, the control-plane LB, the gate and the Consul provider", () => {
@@ -84,28 +113,38 @@ describe.each(["dc1", "dc2"])("ConsulNomadCluster of %s", (stack) => {
     expect(provider.deletedWith ?? "").toBe("");
   });
 
-  test("exposes the gate's verified Consul and Nomad connections; the tokens stay secret", () => {
-    const wire = cluster.outputs ?? {};
-    const outs = unwrapSecrets(wire) as Record<string, Record<string, unknown>>;
+  test("exposes the gate's verified Consul and Nomad connections; the tokens stay secret", async () => {
     const caCertPem = run.plainOutputs.caCertPem;
-    expect(outs.consul).toEqual({
-      address: run.plainOutputs.consulUrl,
-      caPem: caCertPem,
-      token: run.plainOutputs.consulToken,
-    });
-    expect(outs.nomad).toEqual({
-      address: run.plainOutputs.nomadUrl,
-      caPem: caCertPem,
-      token: run.plainOutputs.nomadToken,
-    });
-    const plain = plainStrings(wire).map((s) => s.value);
-    for (const token of [run.plainOutputs.consulToken, run.plainOutputs.nomadToken]) {
-      expect(typeof token).toBe("string");
-      expect(plain).not.toContain(token);
+    const tokens = [run.plainOutputs.consulToken, run.plainOutputs.nomadToken];
+    for (const token of tokens) expect(typeof token).toBe("string");
+    for (const [conn, url, token] of [
+      [instance.consul, run.plainOutputs.consulUrl, tokens[0]],
+      [instance.nomad, run.plainOutputs.nomadUrl, tokens[1]],
+    ] as const) {
+      expect(await valueOf(conn.address)).toBe(url);
+      expect(await valueOf(conn.caPem)).toBe(caCertPem);
+      expect(await valueOf(conn.token)).toBe(token);
+      expect(await pulumi.isSecret(conn.token)).toBe(true);
     }
+    expect(await valueOf(instance.caPem)).toBe(caCertPem);
+    // Flat members: the server group in-cluster children are deleted with, and the provider.
+    expect(await valueOf(instance.serverGroup.urn)).toBe(get(`${stack}-servers-group`).urn);
+    expect(await valueOf(instance.consulProvider.urn)).toBe(get(`${stack}-consul`).urn);
+
+    // The component's state holds the URLs and the client group only: no token, no CA.
+    const wire = cluster.outputs ?? {};
+    // (clientInstanceGroup too, which the mock leaves unset: an unset output is not sent.)
+    const registeredKeys = ["clientInstanceGroup", "consulUrl", "nomadUrl"];
+    expect(Object.keys(wire).filter((k) => !registeredKeys.includes(k))).toEqual([]);
+    const registered = JSON.stringify(unwrapSecrets(wire));
+    for (const token of tokens) expect(registered).not.toContain(token);
     // The URLs are the control-plane LB's address, Consul on 8501 and Nomad on 4646.
     const ip = String(get(`${stack}-control-plane-rule`).outputState.ipAddress);
     expect([wire.consulUrl, wire.nomadUrl]).toEqual([`https://${ip}:8501`, `https://${ip}:4646`]);
+    expect([await valueOf(instance.consulUrl), await valueOf(instance.nomadUrl)]).toEqual([
+      wire.consulUrl,
+      wire.nomadUrl,
+    ]);
   });
 
   test("backends: the control plane on the server group; on the client group only LBs outside it", () => {

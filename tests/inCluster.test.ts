@@ -45,7 +45,7 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
   });
 
   test("workload identity: JWT auth method on the colocated Nomad JWKS, CA pinned, rules as nomad setup consul", () => {
-    const method = get("mesh-auth-method");
+    const method = get("service-mesh-auth-method");
     expect(method.inputs).toMatchObject({
       name: "nomad-workloads",
       type: "jwt",
@@ -63,22 +63,22 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
       JWKSURL: "https://127.0.0.1:4646/.well-known/jwks.json",
       JWTSupportedAlgs: ["RS256"],
     });
-    expect(get("mesh-services-rule").inputs).toMatchObject({
+    expect(get("service-mesh-services-rule").inputs).toMatchObject({
       authMethod: "nomad-workloads",
       bindType: "service",
       bindName: "${value.nomad_service}",
       selector: '"nomad_service" in value',
     });
-    expect(get("mesh-tasks-rule").inputs).toMatchObject({
+    expect(get("service-mesh-tasks-rule").inputs).toMatchObject({
       bindType: "role",
       bindName: "nomad-${value.nomad_namespace}-tasks",
       selector: '"nomad_service" not in value',
     });
-    expect(get("mesh-tasks-role").inputs).toMatchObject({
+    expect(get("service-mesh-tasks-role").inputs).toMatchObject({
       name: "nomad-default-tasks",
     });
     // Issue 10: default-namespace tasks read KV under their namespace's prefix only.
-    expect(JSON.parse(String(get("mesh-tasks-policy").inputs.rules))).toEqual({
+    expect(JSON.parse(String(get("service-mesh-tasks-policy").inputs.rules))).toEqual({
       key_prefix: { "nomad-tasks/default/": { policy: "read" } },
       node_prefix: { "": { policy: "read" } },
       service_prefix: { "": { policy: "read" } },
@@ -104,9 +104,9 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
       "mesh-gateway-binding-rule",
       "mesh-gateway-role",
       "mesh-gateway-policy",
-      "mesh-auth-method",
-      "mesh-services-rule",
-      "mesh-tasks-rule",
+      "service-mesh-auth-method",
+      "service-mesh-services-rule",
+      "service-mesh-tasks-rule",
     ]) {
       expect([dep, run.graph.dependsOn(job, get(dep), { direct: true })]).toEqual([dep, true]);
     }
@@ -163,7 +163,7 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
 
   test("mesh config entries: proxy-defaults, mesh, service-defaults with exact fields", () => {
     const entry = (name: string) => {
-      const r = get(`mesh-${name}`);
+      const r = get(`service-mesh-${name}`);
       return {
         kind: r.inputs.kind,
         name: r.inputs.name,
@@ -175,7 +175,7 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
       name: "global",
       config: { Config: { protocol: "http" }, MeshGateway: { Mode: "local" } },
     });
-    expect(entry("mesh")).toEqual({
+    expect(entry("mesh-entry")).toEqual({
       kind: "mesh",
       name: "mesh",
       config: { Peering: { PeerThroughMeshGateways: true } },
@@ -194,8 +194,12 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
     const meshJob = get("mesh-gateway-job");
     expect(run.graph.dependsOn(backends, meshJob)).toBe(false);
     expect(run.graph.dependsOn(meshJob, backends)).toBe(false);
-    expect(run.graph.dependsOn(get("mesh-mesh"), get("mesh-auth-method"))).toBe(false);
-    expect(run.graph.dependsOn(get("mesh-auth-method"), get("mesh-mesh"))).toBe(false);
+    expect(
+      run.graph.dependsOn(get("service-mesh-mesh-entry"), get("service-mesh-auth-method")),
+    ).toBe(false);
+    expect(
+      run.graph.dependsOn(get("service-mesh-auth-method"), get("service-mesh-mesh-entry")),
+    ).toBe(false);
     // Consul objects never wait for a job, except the peering chain, which waits for the
     // mesh gateway only (tokens carry its address): never for backends, frontend or API gateway.
     const meshJob2 = get("mesh-gateway-job");
@@ -216,7 +220,9 @@ describe.each(["dc1", "dc2"])("in-cluster objects of %s", (stack) => {
       public_replicas: stack === "dc1" ? "2" : "1",
       private_replicas: stack === "dc1" ? "2" : "1",
     });
-    expect(run.graph.dependsOn(backends, get("mesh-proxy-defaults"), { direct: true })).toBe(true);
+    expect(
+      run.graph.dependsOn(backends, get("service-mesh-proxy-defaults"), { direct: true }),
+    ).toBe(true);
   });
 });
 

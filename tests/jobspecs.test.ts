@@ -2,8 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "@cdktf/hcl2json";
 import { SERVICES } from "../components/mesh/configEntries";
-import { MESH_GATEWAY_JOB } from "../components/mesh/gatewayAcls";
-import { readJobspec } from "../components/mesh/workloads";
+import { MESH_GATEWAY_JOB } from "../components/mesh/gatewayPolicies";
+import { readJobspec } from "../components/mesh/jobspecs";
 
 type Block = Record<string, unknown>;
 /** hcl2json renders every block as a list; take the single instance. */

@@ -3,11 +3,10 @@
  * edges between them are the exact resources the old code depended on (a `dependsOn` on a
  * component would expand to every custom resource inside it). Also the engine's inheritance
  * of `deletedWith`, which the mock runtime does not apply: a gateway's address and LB must
- * never be deleted with (or replaced with) the server group.
+ * never be deleted with (or replaced with) the server group, so no component is registered
+ * with `deletedWith` at all (in-cluster children set it themselves, config/childOptions.ts).
  */
-import * as pulumi from "@pulumi/pulumi";
-import { gatewayComponentOptions } from "../components/mesh/gatewayOptions";
-import { frontendUpstreams } from "../components/mesh/workloads";
+import { frontendUpstreams } from "../components/mesh/jobspecs";
 import { ProgramRun, runProgram } from "./harness/program";
 import { RecordedResource } from "./harness/recorder";
 
@@ -19,6 +18,7 @@ const T = {
   intentions: "hashistack:mesh:ServiceIntentions",
   lb: "hashistack:gcp:PassthroughLoadBalancer",
   network: "hashistack:gcp:Network",
+  peering: "hashistack:peering:ClusterPeering",
   address: "gcp:compute/address:Address",
   rule: "gcp:compute/forwardingRule:ForwardingRule",
   job: "pulumi-nodejs:dynamic/hashistack:NomadJob",
@@ -124,24 +124,36 @@ describe.each(["dc1", "dc2"])("mesh components of %s", (dc) => {
     ];
     expect(peeringObjects).toHaveLength(1);
     for (const p of peeringObjects) {
-      expect(deps(run, p)).toEqual([`${dc}-consul`, `${dc}-mesh-gateway-job`, `${dc}-mesh-mesh`]);
+      expect(deps(run, p)).toEqual([
+        `${dc}-consul`,
+        `${dc}-mesh-gateway-job`,
+        `${dc}-service-mesh-mesh-entry`,
+      ]);
     }
   });
 
   test("ServiceMesh owns workload identity and the mesh-wide entries, not the intentions", () => {
     const mesh = only(run, T.serviceMesh);
+    // Not `<dc>-mesh`: a prefix of the mesh gateway's names would mix the two in previews,
+    // `--target` lists and name searches.
+    expect(mesh.name).toBe(`${dc}-service-mesh`);
+    const gatewayNames = run.graph.descendants(only(run, T.meshGateway).urn).map((r) => r.name);
+    for (const r of run.graph.descendants(mesh.urn))
+      expect([r.name, r.name.startsWith(`${dc}-service-mesh-`)]).toEqual([r.name, true]);
+    for (const r of [mesh, ...run.graph.descendants(mesh.urn)])
+      expect([r.name, gatewayNames.filter((n) => n.startsWith(r.name))]).toEqual([r.name, []]);
     expect(customsUnder(run, mesh)).toEqual(
       [
-        `AclAuthMethod::${dc}-mesh-auth-method`,
-        `AclBindingRule::${dc}-mesh-services-rule`,
-        `AclBindingRule::${dc}-mesh-tasks-rule`,
-        `AclPolicy::${dc}-mesh-tasks-policy`,
-        `AclRole::${dc}-mesh-tasks-role`,
-        `ConfigEntry::${dc}-mesh-defaults-front-service`,
-        `ConfigEntry::${dc}-mesh-defaults-private-api`,
-        `ConfigEntry::${dc}-mesh-defaults-public-api`,
-        `ConfigEntry::${dc}-mesh-mesh`,
-        `ConfigEntry::${dc}-mesh-proxy-defaults`,
+        `AclAuthMethod::${dc}-service-mesh-auth-method`,
+        `AclBindingRule::${dc}-service-mesh-services-rule`,
+        `AclBindingRule::${dc}-service-mesh-tasks-rule`,
+        `AclPolicy::${dc}-service-mesh-tasks-policy`,
+        `AclRole::${dc}-service-mesh-tasks-role`,
+        `ConfigEntry::${dc}-service-mesh-defaults-front-service`,
+        `ConfigEntry::${dc}-service-mesh-defaults-private-api`,
+        `ConfigEntry::${dc}-service-mesh-defaults-public-api`,
+        `ConfigEntry::${dc}-service-mesh-mesh-entry`,
+        `ConfigEntry::${dc}-service-mesh-proxy-defaults`,
       ].sort(),
     );
     // Intentions are a top-level component, created after the peering (a cycle otherwise).
@@ -165,13 +177,13 @@ describe.each(["dc1", "dc2"])("mesh components of %s", (dc) => {
     for (const j of jobs)
       expect(deps(run, run.graph.get(`${dc}-demo-${j}`))).toEqual(
         [
-          `${dc}-mesh-auth-method`,
-          `${dc}-mesh-defaults-front-service`,
-          `${dc}-mesh-defaults-private-api`,
-          `${dc}-mesh-defaults-public-api`,
-          `${dc}-mesh-proxy-defaults`,
-          `${dc}-mesh-services-rule`,
-          `${dc}-mesh-tasks-rule`,
+          `${dc}-service-mesh-auth-method`,
+          `${dc}-service-mesh-defaults-front-service`,
+          `${dc}-service-mesh-defaults-private-api`,
+          `${dc}-service-mesh-defaults-public-api`,
+          `${dc}-service-mesh-proxy-defaults`,
+          `${dc}-service-mesh-services-rule`,
+          `${dc}-service-mesh-tasks-rule`,
           `${dc}-readiness`,
         ].sort(),
       );
@@ -181,7 +193,7 @@ describe.each(["dc1", "dc2"])("mesh components of %s", (dc) => {
     const group = run.graph.get(`${dc}-servers-group`);
     const gcp = run.graph.all().filter((r) => r.custom && r.type.startsWith("gcp:"));
     expect(gcp.filter((r) => effectiveDeletedWith(run, r)).map((r) => r.name)).toEqual([]);
-    // The gateways' in-cluster children still are, explicitly.
+    // The gateways' in-cluster children still are, explicitly (config/childOptions.ts).
     for (const type of [T.meshGateway, T.apiGateway]) {
       for (const gw of run.graph.all(type)) {
         expect(gw.deletedWith).toBe("");
@@ -191,6 +203,27 @@ describe.each(["dc1", "dc2"])("mesh components of %s", (dc) => {
         expect(inCluster.length).toBeGreaterThanOrEqual(3);
         for (const r of inCluster) expect([r.name, r.deletedWith]).toEqual([r.name, group.urn]);
       }
+    }
+  });
+
+  test("no component is registered with deletedWith, so no child can inherit it", () => {
+    const components = run.graph.all().filter((r) => !r.custom);
+    // The stack, gcp/, cluster/, mesh/ and peering/ components alike.
+    expect(components.length).toBeGreaterThan(10);
+    expect(components.filter((r) => r.deletedWith).map((r) => `${r.type} ${r.name}`)).toEqual([]);
+    // The in-cluster components still take this cluster's Consul provider (its children get
+    // it from the SDK: resource.ts hands `providers` down), and the in-cluster children the
+    // server group, explicitly.
+    const provider = run.graph.get(`${dc}-consul`, "pulumi:providers:consul");
+    const group = run.graph.get(`${dc}-servers-group`);
+    for (const type of [T.serviceMesh, T.meshGateway, T.demo, T.intentions, T.peering]) {
+      const c = only(run, type);
+      const children = run.graph.descendants(c.urn).filter((r) => r.custom);
+      expect(children.length).toBeGreaterThan(0);
+      for (const r of children.filter((x) => x.type.startsWith("consul:")))
+        expect([r.name, r.provider.startsWith(`${provider.urn}::`)]).toEqual([r.name, true]);
+      for (const r of children.filter((x) => !x.type.startsWith("gcp:")))
+        expect([r.name, r.deletedWith]).toEqual([r.name, group.urn]);
     }
   });
 });
@@ -245,9 +278,9 @@ describe("ApiGateway exists only with frontend replicas", () => {
       [
         "dc2-api-gateway-binding-rule",
         "dc2-api-gateway-namespace",
-        "dc2-mesh-auth-method",
-        "dc2-mesh-services-rule",
-        "dc2-mesh-tasks-rule",
+        "dc2-service-mesh-auth-method",
+        "dc2-service-mesh-services-rule",
+        "dc2-service-mesh-tasks-rule",
         "dc2-readiness",
       ].sort(),
     );
@@ -264,14 +297,5 @@ describe("mesh helpers", () => {
         "http://private-api.virtual.dc2-default.peer.consul," +
         "http://private-api.virtual.dc3-default.peer.consul",
     );
-  });
-
-  test("a gateway component registers without deletedWith, keeping every other option", () => {
-    const group = { urn: "urn:group" } as unknown as pulumi.Resource;
-    const opts = { deletedWith: group, providers: {}, ignoreChanges: ["x"] };
-    expect(gatewayComponentOptions(opts)).toEqual({ providers: {}, ignoreChanges: ["x"] });
-    // The caller's options are untouched: the in-cluster children still read deletedWith.
-    expect(opts.deletedWith).toBe(group);
-    expect(gatewayComponentOptions(undefined)).toEqual({});
   });
 });

@@ -32,7 +32,9 @@ describe("acceptor dc1 (resolver failover)", () => {
       meta: { "hashistack-generation": "1" },
     });
     expect(token.deleteBeforeReplace).toBe(true);
-    expect(run.graph.dependsOn(token, run.graph.get("dc1-mesh-mesh"), { direct: true })).toBe(true);
+    expect(
+      run.graph.dependsOn(token, run.graph.get("dc1-service-mesh-mesh-entry"), { direct: true }),
+    ).toBe(true);
     expect(
       run.graph.dependsOn(token, run.graph.get("dc1-mesh-gateway-job"), { direct: true }),
     ).toBe(true);
@@ -100,9 +102,9 @@ describe("dialer dc2", () => {
     });
     expect(isSecretOnWire(peering.wireInputs, "peeringToken")).toBe(true);
     expect(peering.deleteBeforeReplace).toBe(true);
-    expect(run.graph.dependsOn(peering, run.graph.get("dc2-mesh-mesh"), { direct: true })).toBe(
-      true,
-    );
+    expect(
+      run.graph.dependsOn(peering, run.graph.get("dc2-service-mesh-mesh-entry"), { direct: true }),
+    ).toBe(true);
     expect(
       run.graph.dependsOn(peering, run.graph.get("dc2-mesh-gateway-job"), { direct: true }),
     ).toBe(true);

@@ -2,8 +2,9 @@
  * One datacenter's Consul + Nomad cluster: the server and client node groups with their
  * startup scripts, the control-plane passthrough LB, the readiness gate and the Consul
  * provider built on the gate's outputs. What it hands out is the verified connection
- * everything in-cluster uses, and the options each in-cluster object takes, so nothing
- * in-cluster can be created before the gate has passed.
+ * everything in-cluster uses (the Consul provider, the Nomad connection) and the server group
+ * in-cluster objects are deleted with, so nothing in-cluster can be created before the gate
+ * has passed.
  */
 import * as consul from "@pulumi/consul";
 import * as gcp from "@pulumi/gcp";
@@ -49,15 +50,12 @@ export interface ClusterConnection {
   token: pulumi.Output<string>;
 }
 
-/** Options of every object that lives in the servers' Raft state and talks to Consul. */
-export interface InClusterOptions {
-  providers: { consul: consul.Provider };
-  deletedWith: pulumi.Resource;
-}
-
 /** The node groups, control-plane LB, readiness gate and Consul provider of a datacenter. */
 export class ConsulNomadCluster extends pulumi.ComponentResource {
-  /** The server MIG: everything in-cluster is deleted with it. */
+  /**
+   * The server MIG: everything in-cluster is deleted with it (the `inClusterDeletedWith` of
+   * every in-cluster component's args, config/childOptions.ts).
+   */
   public readonly serverGroup: gcp.compute.RegionInstanceGroupManager;
   /** The client MIG's instance group: the backend of the gateway LBs. */
   public readonly clientInstanceGroup: pulumi.Output<string>;
@@ -66,14 +64,15 @@ export class ConsulNomadCluster extends pulumi.ComponentResource {
   public readonly nomadUrl: pulumi.Output<string>;
   /** Our CA, from the gate: what in-cluster clients verify the agents with. */
   public readonly caPem: pulumi.Output<string>;
-  /** The verified Consul connection (the peering's ACTIVE wait uses it). */
+  /** The verified Consul connection (the peering's ACTIVE wait uses it); token secret. */
   public readonly consul: ClusterConnection;
-  /** The verified Nomad connection every Nomad object uses. */
+  /** The verified Nomad connection every Nomad object uses; token secret. */
   public readonly nomad: ClusterConnection;
-  /** The Consul provider on the verified connection; TLS verified, never insecureHttps. */
+  /**
+   * The Consul provider on the verified connection; TLS verified, never insecureHttps. Every
+   * in-cluster component is registered with it (`providers: { consul }`), nothing else.
+   */
   public readonly consulProvider: consul.Provider;
-  /** Options of in-cluster Consul objects: this cluster's provider, deleted with the servers. */
-  public readonly inCluster: InClusterOptions;
 
   constructor(name: string, args: ConsulNomadClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hashistack:cluster:ConsulNomadCluster", name, {}, opts);
@@ -155,7 +154,7 @@ export class ConsulNomadCluster extends pulumi.ComponentResource {
     // it all, so `pulumi destroy` skips each in-cluster delete (which would need a healthy
     // cluster), and the group's replacement replaces them too (engine: deletedWith; the
     // replacement from CLI 3.260, pulumi/pulumi#23818: components/config/cliRequirement.ts).
-    const deletedWithServers = { deletedWith: servers.group };
+    // The gate is one; the in-cluster components take `serverGroup` in their args (index.ts).
     // Nothing in-cluster is configured before Consul and Nomad answer through the LB over
     // TLS verified against our CA (the server certificate carries the LB's IP). It waits for
     // the three components themselves: every resource in them (LB rule, backend, check; each
@@ -176,7 +175,7 @@ export class ConsulNomadCluster extends pulumi.ComponentResource {
           groups: [servers.group.name, clients.group.name],
         },
       },
-      { parent: this, dependsOn: [controlPlane, servers, clients], ...deletedWithServers },
+      { parent: this, dependsOn: [controlPlane, servers, clients], deletedWith: servers.group },
     );
 
     // In-cluster objects take their connection from the gate's outputs: none can start
@@ -195,15 +194,13 @@ export class ConsulNomadCluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.inCluster = { providers: { consul: this.consulProvider }, ...deletedWithServers };
 
+    // No connection objects here: the management tokens stay in the gate's state and the
+    // stack outputs, not in one more resource's.
     this.registerOutputs({
       consulUrl: this.consulUrl,
       nomadUrl: this.nomadUrl,
       clientInstanceGroup: this.clientInstanceGroup,
-      // The tokens are the gate's secret outputs: they stay secret here.
-      consul: this.consul,
-      nomad: this.nomad,
     });
   }
 }

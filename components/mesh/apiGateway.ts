@@ -13,9 +13,9 @@ import { staticAddress } from "../gcp/network";
 import { NomadNamespace } from "../nomad/nomadNamespace";
 import { apiGatewayEntry, frontendRoute } from "./configEntries";
 import { configEntry } from "./configEntryResource";
-import { GATEWAY_SELECTORS, INGRESS_NAMESPACE } from "./gatewayAcls";
-import { GatewayArgs, gatewayComponentOptions } from "./gatewayOptions";
-import { jobspecJob } from "./workloads";
+import { GATEWAY_SELECTORS, INGRESS_NAMESPACE } from "./gatewayPolicies";
+import { GatewayArgs } from "./gatewayArgs";
+import { jobspecJob } from "./jobspecs";
 
 /** Short role of the gateway's GCE objects: `<datacenter>-api-gateway`. */
 const ROLE = "api-gateway";
@@ -31,9 +31,9 @@ export interface ApiGatewayArgs extends GatewayArgs {
 }
 
 /**
- * Address, LB, namespace, binding rule, job and entries of the API gateway. `opts` are the
- * in-cluster options (Consul provider, `deletedWith`); `deletedWith` goes to the in-cluster
- * children only (gatewayOptions.ts).
+ * Address, LB, namespace, binding rule, job and entries of the API gateway. `opts` carry the
+ * Consul provider; the in-cluster children alone are deleted with `args.inClusterDeletedWith`
+ * (gatewayArgs.ts).
  */
 export class ApiGateway extends pulumi.ComponentResource {
   /** The static IP users reach the gateway on. */
@@ -42,7 +42,7 @@ export class ApiGateway extends pulumi.ComponentResource {
   public readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: ApiGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("hashistack:mesh:ApiGateway", name, {}, gatewayComponentOptions(opts));
+    super("hashistack:mesh:ApiGateway", name, {}, opts);
     const dc = args.datacenter;
     const port = args.listenerPort;
     const gce = { datacenter: dc, region: args.region, role: ROLE };
@@ -60,7 +60,7 @@ export class ApiGateway extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const child = childOf(this, opts);
+    const child = childOf(this, args);
     const namespace = new NomadNamespace(
       `${name}-namespace`,
       { connection: args.nomad, name: INGRESS_NAMESPACE, description: "Consul API gateways" },

@@ -4,12 +4,12 @@
  * private-api in every peer.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { childOf } from "../config/childOptions";
+import { childOf, InClusterArgs } from "../config/childOptions";
 import { NomadConnectionArgs, NomadJob } from "../nomad/nomadJob";
-import { frontendUpstreams, jobspecJob } from "./workloads";
+import { frontendUpstreams, jobspecJob } from "./jobspecs";
 
 /** Arguments of {@link DemoServices}. */
-export interface DemoServicesArgs {
+export interface DemoServicesArgs extends InClusterArgs {
   datacenter: string;
   nomad: NomadConnectionArgs;
   /** Instances of each service; no frontend job at 0. */
@@ -31,7 +31,7 @@ export class DemoServices extends pulumi.ComponentResource {
   constructor(name: string, args: DemoServicesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hashistack:mesh:DemoServices", name, {}, opts);
     const dc = args.datacenter;
-    const jobOpts = { ...childOf(this, opts), dependsOn: args.after };
+    const jobOpts = { ...childOf(this, args), dependsOn: args.after };
     this.backends = jobspecJob(
       `${name}-backends`,
       {

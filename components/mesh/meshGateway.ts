@@ -11,9 +11,9 @@ import { childOf } from "../config/childOptions";
 import { PORTS } from "../config/constants";
 import { PassthroughLoadBalancer } from "../gcp/loadBalancer";
 import { staticAddress } from "../gcp/network";
-import { GATEWAY_SELECTORS, MESH_GATEWAY_RULES } from "./gatewayAcls";
-import { GatewayArgs, gatewayComponentOptions } from "./gatewayOptions";
-import { jobspecJob } from "./workloads";
+import { GATEWAY_SELECTORS, MESH_GATEWAY_RULES } from "./gatewayPolicies";
+import { GatewayArgs } from "./gatewayArgs";
+import { jobspecJob } from "./jobspecs";
 
 /** Short role of the gateway's GCE objects: `<datacenter>-mesh-gateway`. */
 const ROLE = "mesh-gateway";
@@ -22,9 +22,8 @@ const ROLE = "mesh-gateway";
 export type MeshGatewayArgs = GatewayArgs;
 
 /**
- * Address, LB, ACLs and job of the mesh gateway. `opts` are the in-cluster options (Consul
- * provider, `deletedWith`); `deletedWith` goes to the in-cluster children only
- * (gatewayOptions.ts).
+ * Address, LB, ACLs and job of the mesh gateway. `opts` carry the Consul provider; the
+ * in-cluster children alone are deleted with `args.inClusterDeletedWith` (gatewayArgs.ts).
  */
 export class MeshGateway extends pulumi.ComponentResource {
   /** The static IP: the gateway's WAN address and the LB's frontend. */
@@ -33,7 +32,7 @@ export class MeshGateway extends pulumi.ComponentResource {
   public readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: MeshGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("hashistack:mesh:MeshGateway", name, {}, gatewayComponentOptions(opts));
+    super("hashistack:mesh:MeshGateway", name, {}, opts);
     const dc = args.datacenter;
     const gce = { datacenter: dc, region: args.region, role: ROLE };
     this.address = staticAddress(`${name}-ip`, gce, { parent: this }).address;
@@ -50,7 +49,7 @@ export class MeshGateway extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const keyed = { ...childOf(this, opts), deleteBeforeReplace: true };
+    const keyed = { ...childOf(this, args), deleteBeforeReplace: true };
     const policy = new consul.AclPolicy(
       `${name}-policy`,
       {
@@ -85,7 +84,7 @@ export class MeshGateway extends pulumi.ComponentResource {
         file: "mesh-gateway.nomad.hcl",
         variables: { datacenter: dc, wan_address: this.address, port: String(PORTS.meshGateway) },
       },
-      { ...childOf(this, opts), dependsOn: [...args.identity, policy, role, rule] },
+      { ...childOf(this, args), dependsOn: [...args.identity, policy, role, rule] },
     );
     this.ready = [job];
     this.registerOutputs({ address: this.address });

@@ -11,10 +11,10 @@ import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { SAMENESS_GROUP } from "./configEntries";
 import { intentions, IntentionSource } from "./intentions";
-import { childOf } from "../config/childOptions";
+import { childOf, InClusterArgs } from "../config/childOptions";
 
 /** Arguments of {@link ServiceIntentions}. */
-export interface ServiceIntentionsArgs {
+export interface ServiceIntentionsArgs extends InClusterArgs {
   /** Whether this datacenter runs the frontend behind the API gateway. */
   localFrontend: boolean;
   /** Peers (local names) whose frontend may call this datacenter's backends. */
@@ -45,7 +45,7 @@ export class ServiceIntentions extends pulumi.ComponentResource {
             `${name}-${dest}`,
             { name: dest, sources: byDestination[dest] ?? [] },
             {
-              ...childOf(this, opts),
+              ...childOf(this, args),
               deleteBeforeReplace: true,
               // Only entries naming a peer or sameness group wait for the peering objects.
               dependsOn: (byDestination[dest] ?? []).some((src) => src.peer ?? src.samenessGroup)

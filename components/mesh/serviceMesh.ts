@@ -12,7 +12,7 @@
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
 import { stableJson } from "../config/stableJson";
-import { childOf } from "../config/childOptions";
+import { childOf, InClusterArgs } from "../config/childOptions";
 import { SERVICES, meshEntry, proxyDefaults, serviceDefaults } from "./configEntries";
 import { configEntry } from "./configEntryResource";
 import {
@@ -24,7 +24,7 @@ import {
 } from "./workloadIdentity";
 
 /** Arguments of {@link ServiceMesh}. */
-export interface ServiceMeshArgs {
+export interface ServiceMeshArgs extends InClusterArgs {
   /** The cluster CA, pinned for the JWKS fetch (`JWKSCACert`). */
   caPem: pulumi.Input<string>;
   /**
@@ -49,9 +49,13 @@ export class ServiceMesh extends pulumi.ComponentResource {
   /** The `mesh` entry (peer through mesh gateways): peering tokens and peerings wait for it. */
   public readonly meshEntry: consul.ConfigEntry;
 
+  /**
+   * `name` is `<datacenter>-service-mesh` (index.ts): not a prefix of the mesh gateway's
+   * `<datacenter>-mesh-gateway`, so `--target` and name searches keep the two apart.
+   */
   constructor(name: string, args: ServiceMeshArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hashistack:mesh:ServiceMesh", name, {}, opts);
-    const child = childOf(this, opts);
+    const child = childOf(this, args);
     // Name-keyed objects: replacing them must delete the old one first.
     const keyed = { ...child, deleteBeforeReplace: true };
     const jwksUrl = args.jwksUrl ?? NOMAD_JWKS_URL;
@@ -111,7 +115,7 @@ export class ServiceMesh extends pulumi.ComponentResource {
     ];
 
     const proxy = configEntry(`${name}-proxy-defaults`, proxyDefaults(), child);
-    this.meshEntry = configEntry(`${name}-mesh`, meshEntry(), child);
+    this.meshEntry = configEntry(`${name}-mesh-entry`, meshEntry(), child);
     const defaults = [SERVICES.frontend, SERVICES.publicApi, SERVICES.privateApi].map((svc) =>
       configEntry(`${name}-defaults-${svc}`, serviceDefaults(svc), child),
     );

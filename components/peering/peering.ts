@@ -19,12 +19,12 @@ import {
   SAMENESS_GROUP,
 } from "../mesh/configEntries";
 import { configEntry } from "../mesh/configEntryResource";
-import { childOf } from "../config/childOptions";
+import { childOf, InClusterArgs } from "../config/childOptions";
 import { AcceptorOutputs } from "./peerOutputs";
 import { PeeringWait } from "./peeringWait";
 
 /** Arguments of {@link ClusterPeering}. */
-export interface ClusterPeeringArgs {
+export interface ClusterPeeringArgs extends InClusterArgs {
   datacenter: string;
   peers: PeerConfig[];
   failoverMode: FailoverMode;
@@ -56,7 +56,7 @@ export class ClusterPeering extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClusterPeeringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hashistack:peering:ClusterPeering", name, {}, opts);
-    const child = childOf(this, opts);
+    const child = childOf(this, args);
     const keyed = { ...child, deleteBeforeReplace: true, dependsOn: args.meshReady };
     const tokens: Record<string, pulumi.Output<string>> = {};
     const peerings: Record<

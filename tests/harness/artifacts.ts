@@ -159,11 +159,11 @@ export async function collectArtifacts(
   const provider = g.get(`${dc}-consul`, "pulumi:providers:consul").inputs;
   const gate = (g.all(T.gate)[0] as RecordedResource).inputs;
   const someJob = (g.all(T.job)[0] as RecordedResource).inputs;
-  const auth = JSON.parse(str(g.get(`${dc}-mesh-auth-method`).inputs.configJson)) as {
+  const auth = JSON.parse(str(g.get(`${dc}-service-mesh-auth-method`).inputs.configJson)) as {
     JWKSURL: string;
     JWKSCACert: string;
   };
-  const mesh = JSON.parse(str(g.get(`${dc}-mesh-mesh`).inputs.configJson)) as {
+  const mesh = JSON.parse(str(g.get(`${dc}-service-mesh-mesh-entry`).inputs.configJson)) as {
     Peering: { PeerThroughMeshGateways: boolean };
   };
   const subnet = parseCidr(str(g.get(`${dc}-subnet`).inputs.ipCidrRange));
