@@ -47,6 +47,23 @@ describe("ConfigReader", () => {
     expect(lines(r)).toEqual(['hashistack:c: received "True"; allowed: true or false']);
   });
 
+  test("fail shows the key's value; failWith shows exactly what it is given, undefined as (not set)", () => {
+    const r = new ConfigReader({ clientCount: "7" });
+    r.fail("clientCount", "a");
+    r.fail("serverCount", "b");
+    r.failWith("clientCount", "c", "the part refused");
+    // Explicitly nothing received: never replaced by the key's value or its default.
+    r.failWith("clientCount", "d", undefined);
+    r.failWith("serverCount", "e", undefined);
+    expect(lines(r)).toEqual([
+      'hashistack:clientCount: received "7"; allowed: a',
+      'hashistack:serverCount: received "3"; allowed: b',
+      'hashistack:clientCount: received "the part refused"; allowed: c',
+      "hashistack:clientCount: received (not set); allowed: d",
+      "hashistack:serverCount: received (not set); allowed: e",
+    ]);
+  });
+
   test("clean: a problem with the key or one of its entries, earlier or here, spoils it", () => {
     const earlier: ConfigProblem[] = [
       { key: "hashistack:operatorCidrs[1]", received: '"x"', allowed: "y" },

@@ -14,6 +14,7 @@ import {
   agentPolicies,
   packageSpec,
   renderStartupScript,
+  scriptBody,
   shellQuote,
   StartupScriptInput,
 } from "../components/cluster/startupScript";
@@ -279,6 +280,27 @@ describe("helpers", () => {
     });
     expect(policies["hashistack-nomad-client"]).not.toHaveProperty("acl");
   });
+  test("a startup file's repository notes end at its shell directive and are not rendered", () => {
+    const text = "# notes citing components/x.ts\n# shellcheck shell=bash\n# kept\necho hi\n";
+    expect(scriptBody(text, "x.sh")).toBe("# kept\necho hi\n");
+    expect(() => scriptBody("# notes\necho hi\n", "x.sh")).toThrow(
+      'x.sh: no "# shellcheck shell=bash" line ends its repository notes',
+    );
+    // Only a whole line counts: a mention inside a comment does not end the notes.
+    expect(() => scriptBody("# see `# shellcheck shell=bash\n`\n", "x.sh")).toThrow("x.sh");
+    const dir = path.join(__dirname, "..", "components", "cluster", "startup");
+    for (const file of ["report.sh", "lib.sh"]) {
+      const whole = fs.readFileSync(path.join(dir, file), "utf8");
+      const body = scriptBody(whole, file);
+      // The notes cite the renderer by path; the script carries the body verbatim, not them.
+      expect(whole.slice(0, whole.length - body.length)).toContain("components/cluster/");
+      for (const input of [server, client]) {
+        const script = renderStartupScript(input);
+        expect(script).toContain(body);
+        expect(script).not.toContain(whole.slice(0, whole.length - body.length));
+      }
+    }
+  });
   testWith([TOOLS.shellcheck], "the function library itself passes shellcheck", () => {
     const dir = path.join(__dirname, "..", "components", "cluster", "startup");
     const r = spawnSync(
@@ -320,6 +342,17 @@ describe("scripts rendered by the program", () => {
           .filter((n) => n !== "");
         expect(names.length).toBeGreaterThan(0);
         expect(names.filter((n) => !n.startsWith(`${stack}-`))).toEqual([]);
+      }
+    });
+    // A repository path in the script would make a file move change both instance templates
+    // and roll every VM (the client groups update PROACTIVE).
+    test(`${stack}: both templates' scripts cite no repository path nor TypeScript file`, async () => {
+      const scripts = await renderedScripts(stack);
+      expect(scripts).toHaveLength(2);
+      for (const script of scripts) {
+        expect(script).toContain("set -euo pipefail");
+        expect(script).not.toContain("components/");
+        expect(script).not.toMatch(/\w+\.ts\b/);
       }
     });
     testWith([TOOLS.shellcheck], `${stack}: both templates' scripts pass shellcheck`, async () => {

@@ -165,7 +165,9 @@ export function renderStartupScript(input: StartupScriptInput): string {
   return [
     "#!/usr/bin/env bash",
     `# hashistack ${role} startup script for datacenter ${agent.datacenter}.`,
-    "# Rendered by components/cluster/startupScript.ts. It carries secret names only; values come",
+    // No repository path here nor in the embedded files' bodies: moving a file must not change
+    // the instance templates (a changed template rolls every VM of the group).
+    "# Rendered by the hashistack Pulumi program. It carries secret names only; values come",
     "# from Secret Manager at boot. Output goes to the serial console through the guest agent.",
     "set -euo pipefail",
     "# Pipelines end in write_file, which records changes in this shell.",
@@ -202,8 +204,30 @@ function step(s: BootStep): string {
   return `boot_step ${shellQuote(s)}`;
 }
 
-/** Fail-fast handling and boot-progress reporting (components/cluster/startup/report.sh), read once. */
-const REPORT = fs.readFileSync(path.join(__dirname, "startup", "report.sh"), "utf8");
+/** The directive that ends a startup/*.sh file's repository notes. */
+const SHELL_DIRECTIVE = "# shellcheck shell=bash\n";
 
-/** The static function library (components/cluster/startup/lib.sh), read once. */
-const LIB = fs.readFileSync(path.join(__dirname, "startup", "lib.sh"), "utf8");
+/**
+ * What a startup/*.sh file contributes to the rendered script: everything after its
+ * `# shellcheck shell=bash` line. The lines up to it are notes for readers of the repository
+ * (they may cite repository paths); the directive itself only serves shellcheck reading the
+ * file alone, the rendered script has its shebang. Throws, naming the file, without it.
+ */
+export function scriptBody(text: string, file: string): string {
+  const at = text.indexOf(SHELL_DIRECTIVE);
+  if (at < 0 || (at > 0 && text[at - 1] !== "\n")) {
+    throw new Error(`${file}: no "# shellcheck shell=bash" line ends its repository notes`);
+  }
+  return text.slice(at + SHELL_DIRECTIVE.length);
+}
+
+/** Reads a startup/*.sh file's rendered part, once. */
+function embedded(file: string): string {
+  return scriptBody(fs.readFileSync(path.join(__dirname, "startup", file), "utf8"), file);
+}
+
+/** Fail-fast handling and boot-progress reporting (startup/report.sh). */
+const REPORT = embedded("report.sh");
+
+/** The static function library (startup/lib.sh). */
+const LIB = embedded("lib.sh");

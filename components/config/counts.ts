@@ -6,6 +6,7 @@
  */
 import { Cidr } from "./cidr";
 import { clientCapacity, serverSize } from "./capacity";
+import { DEFAULTS } from "./keys";
 import { MACHINE_TYPES_ALLOWED, MachineShape, machineShape } from "./machineTypes";
 import { subnetRoom } from "./networks";
 import { Checked, ConfigReader } from "./reader";
@@ -33,9 +34,17 @@ export interface Counts {
   serverDiskSizeGb: number;
 }
 
-/** A machine type key: required, and a shape this program supports. */
-function machine(r: ConfigReader, k: string, example: string): MachineShape | undefined {
-  const v = r.required(k, `${MACHINE_TYPES_ALLOWED}, such as ${example}`);
+/**
+ * A machine type key: required, and a shape this program supports. The example the message
+ * gives is the key's default (`keys.ts`), so the defaults live in one place.
+ */
+function machine(
+  r: ConfigReader,
+  k: "serverMachineType" | "clientMachineType",
+): MachineShape | undefined {
+  const example = DEFAULTS[k];
+  const allowed = example ? `${MACHINE_TYPES_ALLOWED}, such as ${example}` : MACHINE_TYPES_ALLOWED;
+  const v = r.required(k, allowed);
   if (v === undefined) return undefined;
   const shape = machineShape(v);
   if ("reason" in shape) {
@@ -53,10 +62,10 @@ export function checkCounts(r: ConfigReader): Checked<Counts> {
   const serverCount = r.integer("serverCount", 3, 5, SERVER_COUNT_ALLOWED);
   if (serverCount === 4) r.fail("serverCount", SERVER_COUNT_ALLOWED);
   const clientCount = r.integer("clientCount", 1, 100);
-  const serverMachine = machine(r, "serverMachineType", "e2-standard-2");
-  const clientMachine = machine(r, "clientMachineType", "e2-standard-4");
+  const serverMachine = machine(r, "serverMachineType");
+  const clientMachine = machine(r, "clientMachineType");
   const serverSmall = serverMachine && serverSize(serverMachine);
-  if (serverSmall) r.fail("serverMachineType", serverSmall, serverMachine?.name);
+  if (serverSmall) r.failWith("serverMachineType", serverSmall, serverMachine?.name);
   const serverDiskSizeGb = r.integer("serverDiskSizeGb", 20, 1000);
   return r.result({
     serverCount,

@@ -1,10 +1,15 @@
 /**
- * Stack configuration: every key the program reads, validated in one place.
+ * Stack configuration: reads every key the program reads and turns it into one typed
+ * `StackConfig`, or one error listing every problem.
  *
- * `validateConfig` is pure (raw strings in, typed object or one aggregated error out), so
- * the whole matrix of bad inputs is unit-tested without the Pulumi runtime. `loadConfig`
- * is the only code that touches `pulumi.Config`; it runs before any resource is created,
- * so bad input never leaves a half-built stack behind.
+ * The rules live by concern in sibling modules (`counts.ts`, `networkChecks.ts`,
+ * `gateways.ts`, `versions.ts`, `peers.ts`, `gcp.ts`, `boot.ts`), each parsing its keys
+ * through a `ConfigReader` (`reader.ts`; defaults in `keys.ts`). `validateConfig` composes
+ * them in a fixed order, collects their problems and assembles the result; it is pure (raw
+ * strings in, typed object or one aggregated error out), so the whole matrix of bad inputs
+ * is unit-tested without the Pulumi runtime. `loadConfig` is the only code that touches
+ * `pulumi.Config`; it runs before any resource is created, so bad input never leaves a
+ * half-built stack behind.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { checkReadiness } from "./boot";

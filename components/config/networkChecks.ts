@@ -52,10 +52,10 @@ export function checkNetworks(r: ConfigReader): Checked<Networks> {
   const bridgeRaw = r.value("nomadBridgeCidr") ?? "";
   const bridge = parseCidr(bridgeRaw);
   if (typeof bridge === "string")
-    r.fail("nomadBridgeCidr", `an IPv4 CIDR block: ${bridge}`, bridgeRaw);
+    r.failWith("nomadBridgeCidr", `an IPv4 CIDR block: ${bridge}`, bridgeRaw);
   else
     for (const allowed of bridgeRange(bridge, subnet))
-      r.fail("nomadBridgeCidr", allowed, bridgeRaw);
+      r.failWith("nomadBridgeCidr", allowed, bridgeRaw);
   if (subnet && overlaps(subnet, parseCidr(DOCKER_BRIDGE) as Cidr))
     r.fail("subnetCidr", `a range that does not overlap Docker's bridge ${DOCKER_BRIDGE}`);
 

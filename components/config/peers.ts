@@ -68,7 +68,7 @@ export function checkPeers(
 ): Checked<Peering> {
   const parsed = parsePeers(r.value("peers") ?? "[]", datacenter, peerContext(raw, stack));
   for (const p of parsed.problems)
-    r.fail(p.index === undefined ? "peers" : `peers[${p.index}]`, p.allowed, p.received);
+    r.failWith(p.index === undefined ? "peers" : `peers[${p.index}]`, p.allowed, p.received);
   // Set only by npm run deploy's platform phase (components/config/deferral.ts).
   const deferral = parseDeferredPeers(r.value(DEFERRED_PEERS_KEY), parsed.peers);
   r.add(deferral.problems);

@@ -35,8 +35,17 @@ export class ConfigReader {
     return this.values[k] ?? DEFAULTS[k];
   }
 
-  /** Records a problem with `hashistack:<k>`; the value received is `k`'s unless given. */
-  fail(k: string, allowed: string, received: string | undefined = this.value(k)): void {
+  /** Records a problem with `hashistack:<k>`, showing `k`'s value (`(not set)` when none). */
+  fail(k: string, allowed: string): void {
+    this.failWith(k, allowed, this.value(k));
+  }
+
+  /**
+   * Records a problem with `hashistack:<k>`, showing `received` instead of `k`'s value (the
+   * part of it a rule refused, or the text a parser saw). Always exactly what is passed:
+   * `undefined` shows as `(not set)`, never as `k`'s value (a default parameter would).
+   */
+  failWith(k: string, allowed: string, received: string | undefined): void {
     this.problems.push(problem(ns(k), received, allowed));
   }
 

@@ -1,14 +1,19 @@
-# hashistack agent library: functions shared by the server and client startup scripts.
-# components/cluster/startupScript.ts appends this file after the settings header and report.sh
-# (log, fail, boot_step, METADATA); nothing here runs until the rendered script
-# calls it. Kept as a real file so shellcheck reads it directly.
+# Repository notes, up to the `shellcheck shell=bash` directive: the renderer drops them, so
+# they may cite repository paths (the rendered scripts never do: moving a file must not change
+# the instance templates). components/cluster/startupScript.ts appends the rest of this file
+# after the settings header and report.sh. tests/bootSandbox.test.ts boots it under
+# HASHISTACK_SYSROOT; tests/install.test.ts and tests/workloadIsolation.test.ts run single
+# functions. Kept as a real file so shellcheck reads it directly.
 # shellcheck shell=bash
+# hashistack agent library: functions shared by the server and client startup scripts. It
+# comes after the settings header and the boot reporting (log, fail, boot_step, METADATA);
+# nothing here runs until the rendered script calls it.
 # shellcheck disable=SC2154 # settings (ROLE, PROJECT, SECRET_*, ...) come from the header.
 export DEBIAN_FRONTEND=noninteractive
 CONSUL_CHANGED=0
 NOMAD_CHANGED=0
-# Test-only: tests/bootSandbox.test.ts runs this script as an ordinary user with every file
-# under a temporary root. Unset on a VM, where every path below is the real one.
+# Test-only: the repository's boot sandbox test runs this script as an ordinary user with
+# every file under a temporary root. Unset on a VM, where every path below is the real one.
 readonly SYSROOT=${HASHISTACK_SYSROOT:-}
 
 # retry <attempts> <delay-seconds> <command...>: bounded retries, never endless.
@@ -252,9 +257,8 @@ main_install() {
 }
 
 # block_device <path>: the device node exists. The sandbox cannot create device nodes
-# without root; there a regular file stands in for the disk. Only the sandbox
-# (tests/bootSandbox.test.ts) sets HASHISTACK_SYSROOT: on a VM SYSROOT is empty and only a
-# real block device counts.
+# without root; there a regular file stands in for the disk. Only the sandbox test sets
+# HASHISTACK_SYSROOT: on a VM SYSROOT is empty and only a real block device counts.
 block_device() {
   [ -b "$SYSROOT$1" ] || { [ -n "$SYSROOT" ] && [ -f "$SYSROOT$1" ]; }
 }

@@ -1,7 +1,11 @@
-# hashistack boot reporting: fail fast, name the first failure, and report boot progress.
-# components/cluster/startupScript.ts appends this file after the settings header, before lib.sh.
+# Repository notes, up to the `shellcheck shell=bash` directive: the renderer drops them, so
+# they may cite repository paths (the rendered scripts never do: moving a file must not change
+# the instance templates). components/cluster/startupScript.ts appends the rest of this file
+# after the settings header, before lib.sh. The guest-attribute contract (BOOT_NAMESPACE,
+# BOOT_KEY_*) is components/cluster/bootReport.ts; tests/bootErrTrap.test.ts runs the ERR trap.
 # Kept as a real file so shellcheck reads it directly.
 # shellcheck shell=bash
+# hashistack boot reporting: fail fast, name the first failure, and report boot progress.
 # shellcheck disable=SC2154 # settings (ROLE, BOOT_NAMESPACE, BOOT_KEY_*) come from the header.
 # Fail fast everywhere: the ERR trap also fires inside functions and command substitutions
 # (-E), and a failure inside `$(...)` stops the script too (inherit_errexit, bash >= 4.4).
@@ -11,7 +15,7 @@ readonly METADATA=http://169.254.169.254
 
 log() { echo "hashistack-startup[$ROLE]: $*" >&2; }
 
-# --- Boot progress as GCE guest attributes (contract: components/cluster/bootReport.ts) ---------
+# --- Boot progress as GCE guest attributes (contract: the BOOT_* settings of the header) -------
 # Written with PUT .../instance/guest-attributes/<namespace>/<key> (Metadata-Flavor:
 # Google). Best effort: a report that cannot be written (guest attributes disabled, the
 # metadata server down) is logged and never fails the boot. GCE allows about 10 guest-
