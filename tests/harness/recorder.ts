@@ -1,12 +1,27 @@
 /**
  * A recording mock monitor: Pulumi's `MockMonitor`, plus a record of every registration
- * request (type, name, parent, inputs with secret markers, dependency URNs, options).
- * The SDK's register request carries all of it; the stock monitor throws it away.
+ * request (type, name, parent, inputs with secret markers, dependency URNs, options) and of
+ * every invoke (token, arguments, provider, dependencies), and the engine's invoke gate.
+ * The SDK's requests carry all of it; the stock monitor throws it away.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor, Mocks } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
+import {
+  AliasSent,
+  aliasesOf,
+  hasUnresolved,
+  InvokeRequest,
+  invokeOf,
+  optionsOf,
+  RecordedInvoke,
+  RecordedOptions,
+  RegisterRequest,
+  Settled,
+} from "./requests";
+
+export type { AliasSent, RecordedInvoke, RecordedOptions };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const resproto = require("@pulumi/pulumi/proto/resource_pb") as {
   RegisterResourceResponse: new () => {
@@ -14,6 +29,8 @@ const resproto = require("@pulumi/pulumi/proto/resource_pb") as {
     setId(i: string): void;
     setObject(o: unknown): void;
   };
+  ResourceInvokeResponse: new () => { setUnknown(u: boolean): void };
+  ResourceMonitorFeature: Record<string, number>;
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const structproto = require("google-protobuf/google/protobuf/struct_pb") as {
@@ -70,75 +87,12 @@ export interface RecordedResource {
   retainOnDelete?: boolean;
   /** The `aliases` option as sent: an old URN, or a spec the engine completes. */
   aliases?: AliasSent[];
+  /** The other options the engine keeps or acts on (absent in hand-made test graphs). */
+  options?: RecordedOptions;
   /** State the mock returned, wire form (secrets marked as the engine would). */
   outputState: Record<string, unknown>;
   /** Registered outputs (components and the stack), wire form. */
   outputs?: Record<string, unknown>;
-}
-
-/** One alias as the SDK sends it (pulumirpc.Alias): a URN, or a spec. */
-export interface AliasSent {
-  urn?: string;
-  name?: string;
-  type?: string;
-  stack?: string;
-  project?: string;
-  parentUrn?: string;
-  noParent?: boolean;
-}
-
-/** The protobuf getters of pulumirpc.Alias. */
-interface AliasMessage {
-  getUrn(): string;
-  getSpec():
-    | {
-        getName(): string;
-        getType(): string;
-        getStack(): string;
-        getProject(): string;
-        getParenturn(): string;
-        getNoparent(): boolean;
-      }
-    | undefined;
-}
-
-/** Reads the aliases of a register request. */
-function aliasesOf(req: RegisterRequest): AliasSent[] {
-  return (req.getAliasesList?.() ?? []).map((a) => {
-    const spec = a.getSpec();
-    if (!spec) return { urn: a.getUrn() };
-    const out: AliasSent = {};
-    if (spec.getName()) out.name = spec.getName();
-    if (spec.getType()) out.type = spec.getType();
-    if (spec.getStack()) out.stack = spec.getStack();
-    if (spec.getProject()) out.project = spec.getProject();
-    if (spec.getParenturn()) out.parentUrn = spec.getParenturn();
-    if (spec.getNoparent()) out.noParent = true;
-    return out;
-  });
-}
-
-/** Minimal view of the register request the SDK sends (protobuf getters). */
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getCustom(): boolean;
-  getProvider(): string;
-  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
-  getDependenciesList(): string[];
-  getDeletebeforereplace(): boolean;
-  getReplaceonchangesList(): string[];
-  getIgnorechangesList(): string[];
-  getAdditionalsecretoutputsList(): string[];
-  getProtect(): boolean;
-  hasProtect?(): boolean;
-  hasRetainondelete?(): boolean;
-  getImportid(): string;
-  getDeletedwith?(): string;
-  getReplaceWithList?(): string[];
-  getRetainondelete?(): boolean;
-  getAliasesList?(): AliasMessage[];
 }
 
 /** Unwraps secret markers; keeps unknown sentinels. */
@@ -188,6 +142,8 @@ export class RecordingMonitor extends MockMonitor {
    */
   readonly secretValues = new Set<string>();
   readonly byUrn = new Map<string, RecordedResource>();
+  /** Every invoke, in the order the engine received them. */
+  readonly invokes: RecordedInvoke[] = [];
 
   constructor(mocks: Mocks) {
     super(mocks);
@@ -299,6 +255,7 @@ export class RecordingMonitor extends MockMonitor {
       replaceWith: req.getReplaceWithList?.() ?? [],
       retainOnDelete: req.getRetainondelete?.() ?? false,
       aliases: aliasesOf(req),
+      options: optionsOf(req),
       outputState,
     };
     this.records.push(rec);
@@ -333,12 +290,58 @@ export class RecordingMonitor extends MockMonitor {
     });
   }
 
-  /** The SDK rethrows monitor errors as `new Error(err.details)`: keep the message. */
+  /**
+   * Records the invoke, then answers as the engine does (source_eval.go resmon.Invoke): an
+   * invoke whose `dependsOn` reaches a resource not yet created gets `Unknown: true`, without
+   * calling the provider; any other goes to the mocks. The SDK rethrows monitor errors as
+   * `new Error(err.details)`: keep the message.
+   */
   override async invoke(
-    req: unknown,
+    req: InvokeRequest,
     callback: (err: unknown, resp: unknown) => void,
   ): Promise<void> {
+    const call = invokeOf(req);
+    const unknown = call.dependsOn.length > 0 && hasUnresolved(call.dependsOn, this.settled());
+    this.invokes.push({ ...call, unknown });
+    if (unknown) {
+      const response = new resproto.ResourceInvokeResponse();
+      response.setUnknown(true);
+      callback(null, response);
+      return;
+    }
     await super.invoke(req, (err, resp) => callback(err ? withDetails(err) : err, resp));
+  }
+
+  /** Every settled registration, as the engine's resource tracker holds it. */
+  private settled(): Map<string, Settled> {
+    return new Map(
+      this.records.map((r): [string, Settled] => [
+        r.urn,
+        { parent: r.parent, custom: r.custom, id: this.resources.get(r.urn)?.id ?? "" },
+      ]),
+    );
+  }
+
+  /**
+   * The mock's feature list plus what the engine always advertises and this monitor serves:
+   * invoke dependencies (source_eval.go supportedMonitorFeatures appends
+   * RESOURCE_MONITOR_FEATURE_INVOKE_DEPENDS_ON; the SDK turns `supportsInvokeDependsOn` on
+   * from it, sdk/nodejs/runtime/settings.ts).
+   */
+  override getDeploymentInfo(req: unknown, callback: (err: unknown, resp: unknown) => void): void {
+    super.getDeploymentInfo(req, (err: unknown, resp: unknown) => {
+      const info = resp as
+        { getSupportedfeaturesList(): number[]; addSupportedfeatures(f: number): void } | undefined;
+      const feature = resproto.ResourceMonitorFeature.RESOURCE_MONITOR_FEATURE_INVOKE_DEPENDS_ON;
+      if (
+        !err &&
+        info &&
+        feature !== undefined &&
+        !info.getSupportedfeaturesList().includes(feature)
+      )
+        info.addSupportedfeatures(feature);
+      callback(err, resp);
+    });
   }
 
   override registerResourceOutputs(
