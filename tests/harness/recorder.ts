@@ -20,8 +20,11 @@ import {
   RegisterRequest,
   Settled,
 } from "./requests";
+import { isSecretOnWire, SECRET_SIG, SIG_KEY, unwrapSecrets } from "./wire";
 
 export type { AliasSent, RecordedInvoke, RecordedOptions };
+export { isSecretOnWire, plainStrings, SECRET_SIG, SIG_KEY, UNKNOWN, unwrapSecrets } from "./wire";
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const resproto = require("@pulumi/pulumi/proto/resource_pb") as {
   RegisterResourceResponse: new () => {
@@ -52,11 +55,6 @@ function newUrn(parent: string, type: string, name: string): string {
   return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
 }
 
-/** Pulumi's wire marker keys for secrets and unknowns. */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
 /** One registered resource, as the engine would have seen it. */
 export interface RecordedResource {
   urn: string;
@@ -64,6 +62,11 @@ export interface RecordedResource {
   name: string;
   /** Parent URN ("" for the stack). */
   parent: string;
+  /**
+   * Position in the order the monitor received the requests (the engine's step generator
+   * takes them in that order); `records` is in completion order, which may differ.
+   */
+  arrival?: number;
   custom: boolean;
   /** Inputs with secrets unwrapped (unknowns stay as the UNKNOWN sentinel). */
   inputs: Record<string, unknown>;
@@ -95,38 +98,6 @@ export interface RecordedResource {
   outputs?: Record<string, unknown>;
 }
 
-/** Unwraps secret markers; keeps unknown sentinels. */
-export function unwrapSecrets(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(unwrapSecrets);
-  if (v && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    if (o[SIG_KEY] === SECRET_SIG) return unwrapSecrets(o.value);
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
-  }
-  return v;
-}
-
-/**
- * Every string value in `v` that is not inside a secret marker, with its path.
- * Used to prove a secret value never travels unmarked.
- */
-export function plainStrings(v: unknown, path = ""): { path: string; value: string }[] {
-  if (typeof v === "string") return [{ path, value: v }];
-  if (Array.isArray(v)) return v.flatMap((x, i) => plainStrings(x, `${path}[${i}]`));
-  if (v && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    if (o[SIG_KEY] === SECRET_SIG) return [];
-    return Object.entries(o).flatMap(([k, x]) => plainStrings(x, path ? `${path}.${k}` : k));
-  }
-  return [];
-}
-
-/** True when the value at a dotted top-level key is wrapped as a secret on the wire. */
-export function isSecretOnWire(wire: Record<string, unknown>, key: string): boolean {
-  const v = wire[key] as Record<string, unknown> | undefined;
-  return !!v && typeof v === "object" && v[SIG_KEY] === SECRET_SIG;
-}
-
 /** gRPC-style error: the SDK reads `details`, not `message`. */
 function withDetails(err: unknown): unknown {
   if (err instanceof Error) Object.assign(err, { details: err.message });
@@ -144,6 +115,7 @@ export class RecordingMonitor extends MockMonitor {
   readonly byUrn = new Map<string, RecordedResource>();
   /** Every invoke, in the order the engine received them. */
   readonly invokes: RecordedInvoke[] = [];
+  private arrivals = 0;
 
   constructor(mocks: Mocks) {
     super(mocks);
@@ -158,6 +130,7 @@ export class RecordingMonitor extends MockMonitor {
     req: RegisterRequest,
     callback: (err: unknown, resp: unknown) => void,
   ): Promise<void> {
+    const arrival = this.arrivals++;
     try {
       const wireInputs = req.getObject()?.toJavaScript() ?? {};
       const type = req.getType();
@@ -186,6 +159,7 @@ export class RecordingMonitor extends MockMonitor {
       const serialized = (await rpc.serializeProperties("", state)) as Record<string, unknown>;
       this.resources.set(urn, { urn, id: result.id ?? null, state: serialized });
       this.record(req, urn, wireInputs, serialized, {
+        arrival,
         custom: req.getCustom(),
         deleteBeforeReplace: req.getDeletebeforereplace(),
         replaceOnChanges: req.getReplaceonchangesList(),
@@ -225,6 +199,7 @@ export class RecordingMonitor extends MockMonitor {
     wireInputs: Record<string, unknown>,
     outputState: Record<string, unknown>,
     extra: {
+      arrival: number;
       custom: boolean;
       id?: string;
       deleteBeforeReplace?: boolean;
@@ -239,6 +214,7 @@ export class RecordingMonitor extends MockMonitor {
       type: req.getType(),
       name: req.getName(),
       parent: req.getParent(),
+      arrival: extra.arrival,
       custom: extra.custom,
       inputs: extra.id === undefined ? inputs : { ...inputs, id: extra.id },
       wireInputs,
@@ -270,6 +246,7 @@ export class RecordingMonitor extends MockMonitor {
     },
     callback: (err: unknown, resp: unknown) => void,
   ): Promise<void> {
+    const arrival = this.arrivals++;
     await super.readResource(req, (err: unknown, resp: unknown) => {
       if (!err && resp) {
         const wireInputs = req.getProperties()?.toJavaScript() ?? {};
@@ -280,10 +257,7 @@ export class RecordingMonitor extends MockMonitor {
           urn,
           wireInputs,
           (this.resources.get(urn)?.state ?? {}) as Record<string, unknown>,
-          {
-            custom: true,
-            id: req.getId(),
-          },
+          { arrival, custom: true, id: req.getId() },
         );
       }
       callback(err ? withDetails(err) : err, resp);
