@@ -3,8 +3,9 @@
  * resource whose URN changes (a new logical name, type or parent) is deleted and created
  * again unless it carries `aliases` naming the old URN. For the Consul servers' group that
  * is a lost cluster. So a run must take over every pinned URN, by its own URN or through an
- * alias, matched the way the engine matches them (harness/aliasMatch.ts), and every URN
- * it has must be pinned.
+ * alias, matched the way the engine matches them (harness/aliasMatch.ts), every URN it has
+ * must be pinned, and no two resources may claim one old URN (the engine fails the
+ * deployment on a duplicate alias claim).
  */
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
@@ -21,7 +22,7 @@ function urnProblems(
   resources: readonly RecordedResource[],
   pinned: ReadonlySet<string>,
 ): string[] {
-  const matched = matchOldUrns(resources, pinned);
+  const { matched, errors } = matchOldUrns(resources, pinned);
   const taken = new Set([...matched.values()].filter((u): u is string => !!u));
   const lost = [...pinned].filter((u) => !taken.has(u)).sort();
   const created = resources
@@ -29,6 +30,7 @@ function urnProblems(
     .map((r) => r.urn)
     .sort();
   return [
+    ...errors.map((e) => `pulumi up would FAIL: ${e}. Give each old URN to one resource only.`),
     ...lost.map(
       (u) =>
         `${u} is no longer produced: pulumi up would DELETE it. Renamed or re-parented? Add \`aliases\` (pulumi.com/docs/iac/concepts/options/aliases) naming the old name/parent. Removed on purpose? Run ${WRITE}.`,
@@ -101,6 +103,66 @@ describe("URNs are pinned: a rename needs aliases", () => {
       const problems = urnProblems(run, pinned);
       // Only the new wrapper is new; the box and its child keep their state.
       expect(problems).toEqual([expect.stringContaining("test:index:Outer::outer is not pinned")]);
+    });
+
+    test("an alias under a parent takes the parent's stack and project, not its own (CreateURN)", async () => {
+      // The SDK sends the resource's parent with a spec that names none; the engine then forms
+      // the URN from the parent URN's prefix and ignores the spec's stack and project.
+      const run = await urnsOf(() => {
+        const box = new pulumi.ComponentResource("test:index:Box", "old", {});
+        new Thing("renamed-thing", {
+          parent: box,
+          aliases: [{ name: "old-thing", stack: "elsewhere", project: "other" }],
+        });
+      });
+      const box = run.find((r) => r.type === "test:index:Box")?.urn;
+      expect(box).toMatch(/::test:index:Box::old$/);
+      expect(run.find((r) => r.name === "renamed-thing")?.aliases).toEqual([
+        { name: "old-thing", stack: "elsewhere", project: "other", parentUrn: box },
+      ]);
+      expect(urnProblems(run, pinned)).toEqual([]);
+    });
+
+    test("two resources claiming one old URN through aliases: the deployment fails", async () => {
+      const run = await urnsOf(() => {
+        const first = new Box("first", { aliases: [{ name: "old" }] });
+        new Box("second", { aliases: [{ name: "old" }], dependsOn: first });
+      });
+      const old = [...pinned].find((u) => u.endsWith("test:index:Box::old")) as string;
+      const errors = matchOldUrns(run, pinned).errors;
+      expect(errors).toContain(
+        `Duplicate resource alias '${old}' applied to resource with URN '${old.replace("::old", "::second")}' conflicting with resource with URN '${old.replace("::old", "::first")}'`,
+      );
+      // The children inherit both claims: the child's old URN is claimed twice as well.
+      expect(errors).toHaveLength(2);
+      expect(urnProblems(run, pinned).every((p) => p.startsWith("pulumi up would FAIL"))).toBe(
+        true,
+      );
+    });
+
+    test("a new URN equal to an old URN already claimed through an alias: the deployment fails", async () => {
+      const run = await urnsOf(() => {
+        const renamed = new Box("renamed", { aliases: [{ name: "old" }] });
+        new Box("old", { dependsOn: renamed });
+      });
+      const old = [...pinned].find((u) => u.endsWith("test:index:Box::old")) as string;
+      expect(matchOldUrns(run, pinned).errors).toEqual([
+        `Duplicate resource URN '${old}' conflicting with alias on resource with URN '${old.replace("::old", "::renamed")}'`,
+        expect.stringContaining("Duplicate resource URN"),
+      ]);
+    });
+
+    test("an old URN taken by its own resource first, then claimed through an alias: fails too", async () => {
+      const run = await urnsOf(() => {
+        const kept = new Box("old");
+        new Box("renamed", { aliases: [{ name: "old" }], dependsOn: kept });
+      });
+      const old = [...pinned].find((u) => u.endsWith("test:index:Box::old")) as string;
+      const renamed = old.replace("::old", "::renamed");
+      expect(matchOldUrns(run, pinned).errors).toEqual([
+        `Duplicate resource alias '${old}' applied to resource with URN '${renamed}' conflicting with resource with URN '${renamed}'`,
+        expect.stringContaining("Duplicate resource alias"),
+      ]);
     });
   });
 });

@@ -2,13 +2,16 @@
  * Queries over a recorded resource graph: lookup, dependency edges (direct or transitive),
  * the critical path, and a Mermaid rendering for `docs/topology-<stack>.md`.
  */
-import { RecordedResource } from "./recorder";
+import { RecordedInvoke, RecordedResource } from "./recorder";
 
-/** The recorded registrations of one program run. */
+/** The recorded registrations (and invokes) of one program run. */
 export class Graph {
   readonly byUrn: Map<string, RecordedResource>;
 
-  constructor(readonly resources: RecordedResource[]) {
+  constructor(
+    readonly resources: RecordedResource[],
+    readonly invokes: readonly RecordedInvoke[] = [],
+  ) {
     this.byUrn = new Map(resources.map((r) => [r.urn, r]));
   }
 
@@ -94,16 +97,22 @@ export class Graph {
 
   /** Direct dependencies of a resource, expanded from components to their custom children. */
   customDeps(r: RecordedResource): RecordedResource[] {
+    return this.expandToCustoms(this.edges(r)).filter((d) => d.urn !== r.urn);
+  }
+
+  /**
+   * The custom resources a list of URNs stands for: a custom resource itself, a component
+   * every custom resource below it. Sorted by URN; URNs the run never produced are dropped.
+   */
+  expandToCustoms(urns: readonly string[]): RecordedResource[] {
     const out = new Map<string, RecordedResource>();
-    for (const d of this.edges(r)) {
+    for (const d of urns) {
       const dep = this.byUrn.get(d);
       if (!dep) continue;
       if (dep.custom) out.set(dep.urn, dep);
       else for (const c of this.descendants(dep.urn)) if (c.custom) out.set(c.urn, c);
     }
-    return [...out.values()]
-      .filter((d) => d.urn !== r.urn)
-      .sort((a, b) => a.urn.localeCompare(b.urn));
+    return [...out.values()].sort((a, b) => a.urn.localeCompare(b.urn));
   }
 
   /**

@@ -76,7 +76,12 @@ export function installMocks(
   store.supportsTransforms = true;
   store.supportsInvokeTransforms = true;
   store.supportsParameterization = true;
-  store.supportsInvokeDependsOn = false;
+  // The engine advertises invoke dependencies (pulumi/pulumi pkg/resource/deploy/source_eval.go,
+  // supportedMonitorFeatures: RESOURCE_MONITOR_FEATURE_INVOKE_DEPENDS_ON), so under the CLI the
+  // SDK sends an output invoke's `dependsOn` (URNs, components expanded) and the engine gates it
+  // (sdk/nodejs/runtime/invoke.ts). setMocks turns it off because the stock mock monitor has no
+  // gate; RecordingMonitor has the engine's (requests.ts hasUnresolved) and records the URNs.
+  store.supportsInvokeDependsOn = true;
 }
 
 let running = false;
@@ -135,7 +140,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       const first = rejections[0];
       error = first instanceof Error ? first : new Error(String(first));
     }
-    const graph = new Graph(monitor.records);
+    const graph = new Graph(monitor.records, monitor.invokes);
     const stackRes = monitor.records.find((r) => r.type === "pulumi:pulumi:Stack");
     const outputs = stackRes?.outputs ?? {};
     return {

@@ -1,12 +1,30 @@
 /**
  * A recording mock monitor: Pulumi's `MockMonitor`, plus a record of every registration
- * request (type, name, parent, inputs with secret markers, dependency URNs, options).
- * The SDK's register request carries all of it; the stock monitor throws it away.
+ * request (type, name, parent, inputs with secret markers, dependency URNs, options) and of
+ * every invoke (token, arguments, provider, dependencies), and the engine's invoke gate.
+ * The SDK's requests carry all of it; the stock monitor throws it away.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor, Mocks } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
+import {
+  AliasSent,
+  aliasesOf,
+  hasUnresolved,
+  InvokeRequest,
+  invokeOf,
+  optionsOf,
+  RecordedInvoke,
+  RecordedOptions,
+  RegisterRequest,
+  Settled,
+} from "./requests";
+import { isSecretOnWire, SECRET_SIG, SIG_KEY, unwrapSecrets } from "./wire";
+
+export type { AliasSent, RecordedInvoke, RecordedOptions };
+export { isSecretOnWire, plainStrings, SECRET_SIG, SIG_KEY, UNKNOWN, unwrapSecrets } from "./wire";
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const resproto = require("@pulumi/pulumi/proto/resource_pb") as {
   RegisterResourceResponse: new () => {
@@ -14,6 +32,8 @@ const resproto = require("@pulumi/pulumi/proto/resource_pb") as {
     setId(i: string): void;
     setObject(o: unknown): void;
   };
+  ResourceInvokeResponse: new () => { setUnknown(u: boolean): void };
+  ResourceMonitorFeature: Record<string, number>;
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const structproto = require("google-protobuf/google/protobuf/struct_pb") as {
@@ -35,11 +55,6 @@ function newUrn(parent: string, type: string, name: string): string {
   return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
 }
 
-/** Pulumi's wire marker keys for secrets and unknowns. */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
 /** One registered resource, as the engine would have seen it. */
 export interface RecordedResource {
   urn: string;
@@ -47,6 +62,11 @@ export interface RecordedResource {
   name: string;
   /** Parent URN ("" for the stack). */
   parent: string;
+  /**
+   * Position in the order the monitor received the requests (the engine's step generator
+   * takes them in that order); `records` is in completion order, which may differ.
+   */
+  arrival?: number;
   custom: boolean;
   /** Inputs with secrets unwrapped (unknowns stay as the UNKNOWN sentinel). */
   inputs: Record<string, unknown>;
@@ -70,107 +90,12 @@ export interface RecordedResource {
   retainOnDelete?: boolean;
   /** The `aliases` option as sent: an old URN, or a spec the engine completes. */
   aliases?: AliasSent[];
+  /** The other options the engine keeps or acts on (absent in hand-made test graphs). */
+  options?: RecordedOptions;
   /** State the mock returned, wire form (secrets marked as the engine would). */
   outputState: Record<string, unknown>;
   /** Registered outputs (components and the stack), wire form. */
   outputs?: Record<string, unknown>;
-}
-
-/** One alias as the SDK sends it (pulumirpc.Alias): a URN, or a spec. */
-export interface AliasSent {
-  urn?: string;
-  name?: string;
-  type?: string;
-  stack?: string;
-  project?: string;
-  parentUrn?: string;
-  noParent?: boolean;
-}
-
-/** The protobuf getters of pulumirpc.Alias. */
-interface AliasMessage {
-  getUrn(): string;
-  getSpec():
-    | {
-        getName(): string;
-        getType(): string;
-        getStack(): string;
-        getProject(): string;
-        getParenturn(): string;
-        getNoparent(): boolean;
-      }
-    | undefined;
-}
-
-/** Reads the aliases of a register request. */
-function aliasesOf(req: RegisterRequest): AliasSent[] {
-  return (req.getAliasesList?.() ?? []).map((a) => {
-    const spec = a.getSpec();
-    if (!spec) return { urn: a.getUrn() };
-    const out: AliasSent = {};
-    if (spec.getName()) out.name = spec.getName();
-    if (spec.getType()) out.type = spec.getType();
-    if (spec.getStack()) out.stack = spec.getStack();
-    if (spec.getProject()) out.project = spec.getProject();
-    if (spec.getParenturn()) out.parentUrn = spec.getParenturn();
-    if (spec.getNoparent()) out.noParent = true;
-    return out;
-  });
-}
-
-/** Minimal view of the register request the SDK sends (protobuf getters). */
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getCustom(): boolean;
-  getProvider(): string;
-  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
-  getDependenciesList(): string[];
-  getDeletebeforereplace(): boolean;
-  getReplaceonchangesList(): string[];
-  getIgnorechangesList(): string[];
-  getAdditionalsecretoutputsList(): string[];
-  getProtect(): boolean;
-  hasProtect?(): boolean;
-  hasRetainondelete?(): boolean;
-  getImportid(): string;
-  getDeletedwith?(): string;
-  getReplaceWithList?(): string[];
-  getRetainondelete?(): boolean;
-  getAliasesList?(): AliasMessage[];
-}
-
-/** Unwraps secret markers; keeps unknown sentinels. */
-export function unwrapSecrets(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(unwrapSecrets);
-  if (v && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    if (o[SIG_KEY] === SECRET_SIG) return unwrapSecrets(o.value);
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
-  }
-  return v;
-}
-
-/**
- * Every string value in `v` that is not inside a secret marker, with its path.
- * Used to prove a secret value never travels unmarked.
- */
-export function plainStrings(v: unknown, path = ""): { path: string; value: string }[] {
-  if (typeof v === "string") return [{ path, value: v }];
-  if (Array.isArray(v)) return v.flatMap((x, i) => plainStrings(x, `${path}[${i}]`));
-  if (v && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    if (o[SIG_KEY] === SECRET_SIG) return [];
-    return Object.entries(o).flatMap(([k, x]) => plainStrings(x, path ? `${path}.${k}` : k));
-  }
-  return [];
-}
-
-/** True when the value at a dotted top-level key is wrapped as a secret on the wire. */
-export function isSecretOnWire(wire: Record<string, unknown>, key: string): boolean {
-  const v = wire[key] as Record<string, unknown> | undefined;
-  return !!v && typeof v === "object" && v[SIG_KEY] === SECRET_SIG;
 }
 
 /** gRPC-style error: the SDK reads `details`, not `message`. */
@@ -188,6 +113,9 @@ export class RecordingMonitor extends MockMonitor {
    */
   readonly secretValues = new Set<string>();
   readonly byUrn = new Map<string, RecordedResource>();
+  /** Every invoke, in the order the engine received them. */
+  readonly invokes: RecordedInvoke[] = [];
+  private arrivals = 0;
 
   constructor(mocks: Mocks) {
     super(mocks);
@@ -202,6 +130,7 @@ export class RecordingMonitor extends MockMonitor {
     req: RegisterRequest,
     callback: (err: unknown, resp: unknown) => void,
   ): Promise<void> {
+    const arrival = this.arrivals++;
     try {
       const wireInputs = req.getObject()?.toJavaScript() ?? {};
       const type = req.getType();
@@ -230,6 +159,7 @@ export class RecordingMonitor extends MockMonitor {
       const serialized = (await rpc.serializeProperties("", state)) as Record<string, unknown>;
       this.resources.set(urn, { urn, id: result.id ?? null, state: serialized });
       this.record(req, urn, wireInputs, serialized, {
+        arrival,
         custom: req.getCustom(),
         deleteBeforeReplace: req.getDeletebeforereplace(),
         replaceOnChanges: req.getReplaceonchangesList(),
@@ -269,6 +199,7 @@ export class RecordingMonitor extends MockMonitor {
     wireInputs: Record<string, unknown>,
     outputState: Record<string, unknown>,
     extra: {
+      arrival: number;
       custom: boolean;
       id?: string;
       deleteBeforeReplace?: boolean;
@@ -283,6 +214,7 @@ export class RecordingMonitor extends MockMonitor {
       type: req.getType(),
       name: req.getName(),
       parent: req.getParent(),
+      arrival: extra.arrival,
       custom: extra.custom,
       inputs: extra.id === undefined ? inputs : { ...inputs, id: extra.id },
       wireInputs,
@@ -299,6 +231,7 @@ export class RecordingMonitor extends MockMonitor {
       replaceWith: req.getReplaceWithList?.() ?? [],
       retainOnDelete: req.getRetainondelete?.() ?? false,
       aliases: aliasesOf(req),
+      options: optionsOf(req),
       outputState,
     };
     this.records.push(rec);
@@ -313,6 +246,7 @@ export class RecordingMonitor extends MockMonitor {
     },
     callback: (err: unknown, resp: unknown) => void,
   ): Promise<void> {
+    const arrival = this.arrivals++;
     await super.readResource(req, (err: unknown, resp: unknown) => {
       if (!err && resp) {
         const wireInputs = req.getProperties()?.toJavaScript() ?? {};
@@ -323,22 +257,65 @@ export class RecordingMonitor extends MockMonitor {
           urn,
           wireInputs,
           (this.resources.get(urn)?.state ?? {}) as Record<string, unknown>,
-          {
-            custom: true,
-            id: req.getId(),
-          },
+          { arrival, custom: true, id: req.getId() },
         );
       }
       callback(err ? withDetails(err) : err, resp);
     });
   }
 
-  /** The SDK rethrows monitor errors as `new Error(err.details)`: keep the message. */
+  /**
+   * Records the invoke, then answers as the engine does (source_eval.go resmon.Invoke): an
+   * invoke whose `dependsOn` reaches a resource not yet created gets `Unknown: true`, without
+   * calling the provider; any other goes to the mocks. The SDK rethrows monitor errors as
+   * `new Error(err.details)`: keep the message.
+   */
   override async invoke(
-    req: unknown,
+    req: InvokeRequest,
     callback: (err: unknown, resp: unknown) => void,
   ): Promise<void> {
+    const call = invokeOf(req);
+    const unknown = call.dependsOn.length > 0 && hasUnresolved(call.dependsOn, this.settled());
+    this.invokes.push({ ...call, unknown });
+    if (unknown) {
+      const response = new resproto.ResourceInvokeResponse();
+      response.setUnknown(true);
+      callback(null, response);
+      return;
+    }
     await super.invoke(req, (err, resp) => callback(err ? withDetails(err) : err, resp));
+  }
+
+  /** Every settled registration, as the engine's resource tracker holds it. */
+  private settled(): Map<string, Settled> {
+    return new Map(
+      this.records.map((r): [string, Settled] => [
+        r.urn,
+        { parent: r.parent, custom: r.custom, id: this.resources.get(r.urn)?.id ?? "" },
+      ]),
+    );
+  }
+
+  /**
+   * The mock's feature list plus what the engine always advertises and this monitor serves:
+   * invoke dependencies (source_eval.go supportedMonitorFeatures appends
+   * RESOURCE_MONITOR_FEATURE_INVOKE_DEPENDS_ON; the SDK turns `supportsInvokeDependsOn` on
+   * from it, sdk/nodejs/runtime/settings.ts).
+   */
+  override getDeploymentInfo(req: unknown, callback: (err: unknown, resp: unknown) => void): void {
+    super.getDeploymentInfo(req, (err: unknown, resp: unknown) => {
+      const info = resp as
+        { getSupportedfeaturesList(): number[]; addSupportedfeatures(f: number): void } | undefined;
+      const feature = resproto.ResourceMonitorFeature.RESOURCE_MONITOR_FEATURE_INVOKE_DEPENDS_ON;
+      if (
+        !err &&
+        info &&
+        feature !== undefined &&
+        !info.getSupportedfeaturesList().includes(feature)
+      )
+        info.addSupportedfeatures(feature);
+      callback(err, resp);
+    });
   }
 
   override registerResourceOutputs(
