@@ -65,6 +65,43 @@ describe("the program's sources", () => {
   });
 });
 
+/**
+ * Names jest puts on `global`. Pulumi's closure serializer leaves out any free name found on
+ * `global` (runtime/closure/parseFunction.js), so a module function named like one of these
+ * is dropped from a dynamic provider serialized under jest: the stored code would call jest's.
+ */
+const JEST_GLOBALS = [
+  "describe",
+  "fdescribe",
+  "xdescribe",
+  "it",
+  "fit",
+  "xit",
+  "test",
+  "xtest",
+  "expect",
+  "jest",
+  "beforeAll",
+  "beforeEach",
+  "afterAll",
+  "afterEach",
+];
+
+describe("no program name is a jest global", () => {
+  test("top-level declarations under components/ and in index.ts", () => {
+    const decl = new RegExp(
+      `^(?:export )?(?:async )?(?:function|const|let|var|class) (${JEST_GLOBALS.join("|")})\\b`,
+      "gm",
+    );
+    const found = programSources().flatMap((f) =>
+      [...f.text.matchAll(decl)].map((m) => `${f.path}: ${m[1]}`),
+    );
+    expect(found).toEqual([]);
+    // The check itself: a declaration named like a jest global is found.
+    expect("function describe(x) {}".match(decl)).not.toBeNull();
+  });
+});
+
 /** Issue 13: index.ts composes the components in dependency order, ~150 lines. */
 const INDEX_MAX_LINES = 150;
 

@@ -68,6 +68,9 @@ describe("readiness provider", () => {
       allowSecrets: true,
     });
     expect(serialized.text).toContain("waitUntilReady");
+    // Module functions are captured, not left to a global of the same name (jest's
+    // `describe` once shadowed this one: tests/layers.test.ts keeps such names out).
+    expect(serialized.text).toContain("__statusDetail");
     expect(serialized.text).toContain('require("https")');
     for (const heavy of ["@pulumi/gcp", "@pulumi/consul", "@pulumi/pulumi/", "grpc"])
       expect(serialized.text).not.toContain(heavy);

@@ -46,7 +46,8 @@ beforeAll(async () => {
     await promisify(execFile)(
       process.execPath,
       ["-r", "ts-node/register/transpile-only", WRITER, out, RENAMES],
-      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
+      // Killed, not left running, if it ever hangs (jest's own timeout would leave it behind).
+      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 240_000, killSignal: "SIGKILL" },
     );
     after = Object.fromEntries(
       Object.keys(ROLE_GRAPH_CASES).map((name) => [
@@ -97,6 +98,23 @@ describe("the graph by role equals the recorded one", () => {
   test.each(Object.keys(ROLE_GRAPH_CASES))("%s", (name) => {
     const before = JSON.parse(fs.readFileSync(path.join(DIR, `${name}.json`), "utf8")) as RoleGraph;
     expect(differences(before, after[name] as RoleGraph).sort()).toEqual(acceptedFor(name));
+  });
+
+  test("every rename names a resource the program has (no dead entries)", () => {
+    // `<Type last part>:<name>` of every pinned URN of every case.
+    const roles = new Set(
+      fs
+        .readdirSync(path.join(__dirname, "fixtures", "urns"))
+        .flatMap((f) =>
+          fs.readFileSync(path.join(__dirname, "fixtures", "urns", f), "utf8").split("\n"),
+        )
+        .filter(Boolean)
+        .map((urn) => {
+          const [, , qualified = "", name = ""] = urn.split("::");
+          return `${qualified.split("$").pop()?.split(":").pop() ?? ""}:${name}`;
+        }),
+    );
+    expect(Object.keys(renames).filter((role) => !roles.has(role))).toEqual([]);
   });
 
   test("a changed edge is reported by role", () => {

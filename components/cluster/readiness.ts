@@ -45,7 +45,7 @@ interface Check {
   run: (i: ReadinessInput) => Promise<{ ok: boolean; detail: string }>;
 }
 
-function describe(status: number, body: unknown): string {
+function statusDetail(status: number, body: unknown): string {
   return `HTTP ${status} ${typeof body === "string" ? JSON.stringify(body) : JSON.stringify(body ?? null)}`;
 }
 
@@ -66,7 +66,7 @@ function leaderCheck(name: string, pick: (i: ReadinessInput) => string): Check {
     run: async (i) => {
       const res = await get(i, pick(i), "/v1/status/leader");
       const ok = res.status === 200 && typeof res.body === "string" && res.body.includes(":");
-      return { ok, detail: describe(res.status, res.body) };
+      return { ok, detail: statusDetail(res.status, res.body) };
     },
   };
 }
@@ -83,7 +83,7 @@ export const CHECKS: Check[] = [
       });
       const ok = res.status === 200;
       // Never echo a token: report only the status and Consul's error text.
-      return { ok, detail: ok ? "HTTP 200" : describe(res.status, res.body) };
+      return { ok, detail: ok ? "HTTP 200" : statusDetail(res.status, res.body) };
     },
   },
   leaderCheck("nomad leader", (i) => i.nomadAddress),
@@ -95,7 +95,7 @@ export const CHECKS: Check[] = [
         value: i.nomadToken,
       });
       if (res.status !== 200 || !Array.isArray(res.body)) {
-        return { ok: false, detail: describe(res.status, res.body) };
+        return { ok: false, detail: statusDetail(res.status, res.body) };
       }
       const nodes = res.body as { Status?: string; SchedulingEligibility?: string }[];
       const ready = nodes.filter(

@@ -65,7 +65,9 @@ export function installMocks(
 ): void {
   settings.setMockOptions(monitor, "hashistack", stack, preview, organization);
   // setMockOptions alone leaves every feature flag off, and secrets would then serialize as
-  // plain values; turn them on exactly as pulumi.runtime.setMocks does.
+  // plain values; turn them on as pulumi.runtime.setMocks does (3.270 also sets the resource
+  // and error hook flags, which this program does not use), except invoke-depends-on, which
+  // the engine advertises and setMocks leaves off.
   const store = state.getStore();
   store.supportsSecrets = true;
   store.supportsResourceReferences = true;
