@@ -16,23 +16,10 @@ import {
   serviceDisabled,
   startFakeGoogle,
 } from "./harness/fakeGoogle";
+import { fakeClock } from "./harness/fakeClock";
 
 const TOKEN = "ya29.deployer";
 const APIS = requiredApis({ sshViaIap: false });
-
-/** A clock whose sleeps advance time at once and are recorded. */
-function fakeClock(): Clock & { slept: number[]; t: number } {
-  const c = {
-    t: 0,
-    slept: [] as number[],
-    now: () => c.t,
-    sleep: async (ms: number) => {
-      c.slept.push(ms);
-      c.t += ms;
-    },
-  };
-  return c;
-}
 
 describe("waiting until the enabled APIs answer (local fake of the four APIs)", () => {
   let fake: FakeGoogle;

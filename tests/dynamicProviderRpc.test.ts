@@ -6,11 +6,8 @@
  */
 import { NomadJobInputs, nomadJobProvider } from "../components/nomad/nomadJob";
 import { DynamicProviderHost, startDynamicProviderHost } from "./harness/dynamicProviderHost";
-import { tlsFixtures } from "./harness/fakeApi";
-import { FakeNomad, startFakeNomad } from "./harness/fakeNomad";
+import { FakeNomad, jobInputs, startFakeNomad } from "./harness/fakeNomad";
 
-const TOKEN = "66666666-7777-4888-8999-000000000000";
-const HCL = 'job "mesh-gateway" {\n  group "g" {}\n}\n';
 const ID = "mesh-gateway@default";
 
 let host: DynamicProviderHost;
@@ -24,16 +21,7 @@ beforeEach(async () => {
 });
 afterEach(async () => nomad.api.close());
 
-const inputs = (over: Partial<NomadJobInputs> = {}): NomadJobInputs => ({
-  address: nomad.api.url,
-  caPem: tlsFixtures().good.caPem,
-  token: TOKEN,
-  jobspec: HCL,
-  variables: { datacenter: "dc1", wan_address: "203.0.113.9" },
-  waitHealthy: true,
-  timeoutSeconds: 5,
-  ...over,
-});
+const inputs = (over: Partial<NomadJobInputs> = {}) => jobInputs(nomad, over);
 
 test("create returns the outputs with __provider added by the SDK", async () => {
   const res = await host.create(inputs());

@@ -18,6 +18,7 @@ import {
   TypeFigure,
 } from "../scripts/durations";
 import { estimateDeploy, scheduleStack } from "../scripts/estimate";
+import { testAgent } from "./harness/agent";
 import { Graph } from "./harness/graph";
 import { ROOT, runProgram } from "./harness/program";
 import { RecordedResource } from "./harness/recorder";
@@ -124,16 +125,7 @@ describe("the weighted critical path", () => {
 const BOOT_IAM = BOOT.iamPropagation?.seconds ?? NaN;
 
 describe("the boot estimate reads the startup script", () => {
-  const agent = {
-    datacenter: "dc1",
-    project: "p-123456",
-    region: "europe-west1",
-    joinTag: "dc1-server",
-    serverCount: 3,
-    consulEnterprise: false,
-    nomadEnterprise: false,
-    nomadBridgeCidr: "172.26.64.0/20",
-  };
+  const agent = testAgent({ project: "p-123456" });
   const secrets = {
     caCert: "ca",
     tlsCert: "cert",

@@ -5,8 +5,8 @@ import { waitForDeployment } from "../components/nomad/nomadDeployment";
 import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomad/nomadJob";
 import { nomadNamespaceProvider } from "../components/nomad/nomadNamespace";
 import { FakeApi, Route, sequence, startFakeApi, tlsFixtures } from "./harness/fakeApi";
+import { NOMAD_TOKEN, jobInputs, nomadConn } from "./harness/fakeNomad";
 
-const TOKEN = "66666666-7777-4888-8999-000000000000";
 const HCL = 'job "mesh-gateway" {\n  # a comment\n  group "g" {}\n}\n';
 
 /** A fake Nomad that parses `job "<id>"` and `namespace = "<ns>"` out of the HCL like the real parser would. */
@@ -45,16 +45,7 @@ function nomadRoutes(over: Record<string, Route> = {}): Record<string, Route> {
 
 describe("Nomad job provider against a local Nomad-like HTTPS server", () => {
   let api: FakeApi;
-  const inputs = (over: Partial<NomadJobInputs> = {}): NomadJobInputs => ({
-    address: api.url,
-    caPem: tlsFixtures().good.caPem,
-    token: TOKEN,
-    jobspec: HCL,
-    variables: { datacenter: "dc1", wan_address: "203.0.113.9" },
-    waitHealthy: true,
-    timeoutSeconds: 5,
-    ...over,
-  });
+  const inputs = (over: Partial<NomadJobInputs> = {}) => jobInputs(api, { jobspec: HCL, ...over });
   afterEach(async () => api.close());
 
   test("create parses with the variables, registers with the submission, reads the job's spec index, waits for a healthy deployment", async () => {
@@ -75,7 +66,7 @@ describe("Nomad job provider against a local Nomad-like HTTPS server", () => {
       // The deployment of exactly the registered spec (JobSpecModifyIndex), not the latest.
       "GET /v1/job/mesh-gateway/deployments?namespace=default",
     ]);
-    expect(api.requests.every((r) => r.token === TOKEN)).toBe(true);
+    expect(api.requests.every((r) => r.token === NOMAD_TOKEN)).toBe(true);
   });
 
   test("unchanged inputs: no diff and no API call", async () => {
@@ -216,7 +207,7 @@ describe("Nomad job provider against a local Nomad-like HTTPS server", () => {
         }),
       }),
     );
-    const c = { address: api.url, caPem: tlsFixtures().good.caPem, token: TOKEN };
+    const c = nomadConn(api);
     await expect(
       waitForDeployment(c, { ID: "mesh-gateway", Namespace: "default" }, 11, 0.3, 50),
     ).rejects.toThrow(
@@ -241,9 +232,7 @@ describe("Nomad job provider against a local Nomad-like HTTPS server", () => {
       "DELETE /v1/namespace/ingress": () => ({ status: 404, body: "namespace not found" }),
     });
     const ns = {
-      address: api.url,
-      caPem: tlsFixtures().good.caPem,
-      token: TOKEN,
+      ...nomadConn(api),
       name: "ingress",
       description: "API gateways",
     };

@@ -7,11 +7,14 @@
  */
 import { PartialFailure } from "../components/nomad/dynamicResult";
 import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomad/nomadJob";
-import { tlsFixtures } from "./harness/fakeApi";
-import { FakeNomad, startFakeNomad, useFakeNomad } from "./harness/fakeNomad";
+import {
+  FakeNomad,
+  JOB_HCL as HCL,
+  jobInputs,
+  startFakeNomad,
+  useFakeNomad,
+} from "./harness/fakeNomad";
 
-const TOKEN = "66666666-7777-4888-8999-000000000000";
-const HCL = 'job "mesh-gateway" {\n  group "g" {}\n}\n';
 const ID = "mesh-gateway@default";
 
 let nomad: FakeNomad;
@@ -21,16 +24,8 @@ useFakeNomad((n, ns) => {
   notes = ns;
 });
 
-const inputs = (over: Partial<NomadJobInputs> = {}): NomadJobInputs => ({
-  address: nomad.api.url,
-  caPem: tlsFixtures().good.caPem,
-  token: TOKEN,
-  jobspec: HCL,
-  variables: { datacenter: "dc1" },
-  waitHealthy: true,
-  timeoutSeconds: 5,
-  ...over,
-});
+const inputs = (over: Partial<NomadJobInputs> = {}) =>
+  jobInputs(nomad, { variables: { datacenter: "dc1" }, ...over });
 
 /** The fallback diff: the same state and inputs, but Nomad at a port nothing listens on. */
 async function diffWithoutNomad(olds: NomadJobOutputs, news: NomadJobInputs) {

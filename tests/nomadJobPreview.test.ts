@@ -16,10 +16,8 @@ import { DIFF_CALL, UNKNOWN } from "../components/nomad/nomadApi";
 import { NomadJobOutputs, nomadJobProvider } from "../components/nomad/nomadJob";
 import { decideJobDiff } from "../components/nomad/nomadJobDiff";
 import { startFakeApi, tlsFixtures } from "./harness/fakeApi";
-import { FakeNomad, startFakeNomad } from "./harness/fakeNomad";
+import { FakeNomad, jobInputs, startFakeNomad } from "./harness/fakeNomad";
 
-const TOKEN = "66666666-7777-4888-8999-000000000000";
-const HCL = 'job "mesh-gateway" {\n  group "g" {}\n}\n';
 const ID = "mesh-gateway@default";
 const FALLBACK =
   "the jobspec or its variables differ from the recorded state, so this shows as an update; " +
@@ -30,17 +28,7 @@ const FALLBACK =
 async function recorded(): Promise<{ outs: NomadJobOutputs; edit: NomadJobOutputs }> {
   const nomad: FakeNomad = await startFakeNomad();
   try {
-    const outs = (
-      await nomadJobProvider.create({
-        address: nomad.api.url,
-        caPem: tlsFixtures().good.caPem,
-        token: TOKEN,
-        jobspec: HCL,
-        variables: { datacenter: "dc1", wan_address: "203.0.113.9" },
-        waitHealthy: true,
-        timeoutSeconds: 5,
-      })
-    ).outs as NomadJobOutputs;
+    const outs = (await nomadJobProvider.create(jobInputs(nomad))).outs as NomadJobOutputs;
     return {
       outs,
       edit: { ...outs, variables: { ...outs.variables, wan_address: "203.0.113.10" } },

@@ -15,9 +15,7 @@ import { NomadJobOutputs, nomadJobProvider } from "../components/nomad/nomadJob"
 import { decideJobDiff } from "../components/nomad/nomadJobDiff";
 import { nomadNamespaceProvider } from "../components/nomad/nomadNamespace";
 import { startFakeApi, tlsFixtures } from "./harness/fakeApi";
-
-const TOKEN = "66666666-7777-4888-8999-000000000000";
-const HCL = 'job "mesh-gateway" {\n  group "g" {}\n}\n';
+import { jobInputs, nomadConn } from "./harness/fakeNomad";
 
 /** A listener that accepts, optionally completes TLS, then resets or holds; counts connections. */
 async function brokenServer(after: "tls" | "tcp", mode: "hold" | "reset") {
@@ -46,13 +44,7 @@ async function brokenServer(after: "tls" | "tcp", mode: "hold" | "reset") {
 }
 
 const state = (address: string): NomadJobOutputs => ({
-  address,
-  caPem: tlsFixtures().good.caPem,
-  token: TOKEN,
-  jobspec: HCL,
-  variables: { datacenter: "dc1" },
-  waitHealthy: true,
-  timeoutSeconds: 600,
+  ...jobInputs({ url: address }, { variables: { datacenter: "dc1" }, timeoutSeconds: 600 }),
   jobId: "mesh-gateway",
   namespace: "default",
   jobModifyIndex: 101,
@@ -144,9 +136,7 @@ describe("refresh of a cluster that does not answer", () => {
   test("a namespace: the same policy and message; a 4xx keeps Nomad's own words", async () => {
     const server = await brokenServer("tcp", "reset");
     const ns = {
-      address: server.url,
-      caPem: tlsFixtures().good.caPem,
-      token: TOKEN,
+      ...nomadConn(server),
       name: "ingress",
       description: "API gateways",
       providerRevision: 1,

@@ -9,10 +9,8 @@ import { PartialFailure } from "../components/nomad/dynamicResult";
 import { parseJob, registerJob } from "../components/nomad/nomadApi";
 import { deploymentFor, jobMoved, waitForDeployment } from "../components/nomad/nomadDeployment";
 import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomad/nomadJob";
-import { tlsFixtures } from "./harness/fakeApi";
-import { FakeNomad, useFakeNomad } from "./harness/fakeNomad";
+import { FakeNomad, jobInputs, nomadConn, useFakeNomad } from "./harness/fakeNomad";
 
-const TOKEN = "66666666-7777-4888-8999-000000000000";
 const HCL =
   'job "mesh-gateway" {\n  group "gateway" {\n    update {\n      auto_revert = true\n' +
   "    }\n  }\n}\n";
@@ -26,15 +24,8 @@ useFakeNomad((n, ns) => {
   notes = ns;
 });
 
-const conn = () => ({ address: nomad.api.url, caPem: tlsFixtures().good.caPem, token: TOKEN });
-const inputs = (over: Partial<NomadJobInputs> = {}): NomadJobInputs => ({
-  ...conn(),
-  jobspec: HCL,
-  variables: { datacenter: "dc1", wan_address: "203.0.113.9" },
-  waitHealthy: true,
-  timeoutSeconds: 5,
-  ...over,
-});
+const conn = () => nomadConn(nomad);
+const inputs = (over: Partial<NomadJobInputs> = {}) => jobInputs(nomad, { jobspec: HCL, ...over });
 
 async function rejection(p: Promise<unknown>): Promise<PartialFailure> {
   return (await p.then(

@@ -16,10 +16,9 @@ import {
   NOMAD_NAMESPACE_PROVIDER_REVISION,
   nomadNamespaceProvider,
 } from "../components/nomad/nomadNamespace";
-import { startFakeApi, tlsFixtures } from "./harness/fakeApi";
-import { FakeNomad, useFakeNomad } from "./harness/fakeNomad";
+import { startFakeApi } from "./harness/fakeApi";
+import { FakeNomad, jobInputs, nomadConn, useFakeNomad } from "./harness/fakeNomad";
 
-const TOKEN = "66666666-7777-4888-8999-000000000000";
 const HCL = 'job "web" {\n  group "g" {}\n}\n';
 const ID = "web@default";
 
@@ -30,15 +29,8 @@ useFakeNomad((n, ns) => {
   notes = ns;
 });
 
-const inputs = (): NomadJobInputs => ({
-  address: nomad.api.url,
-  caPem: tlsFixtures().good.caPem,
-  token: TOKEN,
-  jobspec: HCL,
-  variables: { datacenter: "dc1" },
-  waitHealthy: true,
-  timeoutSeconds: 5,
-});
+const inputs = (): NomadJobInputs =>
+  jobInputs(nomad, { jobspec: HCL, variables: { datacenter: "dc1" } });
 const without = (o: object, key: string) =>
   Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
 
@@ -102,9 +94,7 @@ test("namespaces: the same rule; the update is an upsert that records the revisi
     "PUT /v1/namespace/ingress": (r) => ({ status: 200, body: JSON.parse(r.body) as unknown }),
   });
   const ns = {
-    address: api.url,
-    caPem: tlsFixtures().good.caPem,
-    token: TOKEN,
+    ...nomadConn(api),
     name: "ingress",
     description: "API gateways",
   };

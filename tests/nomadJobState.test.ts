@@ -21,11 +21,16 @@ import {
   NOMAD_NAMESPACE_PROVIDER_REVISION,
   nomadNamespaceProvider,
 } from "../components/nomad/nomadNamespace";
-import { startFakeApi, tlsFixtures } from "./harness/fakeApi";
-import { FakeNomad, useFakeNomad } from "./harness/fakeNomad";
+import { startFakeApi } from "./harness/fakeApi";
+import {
+  FakeNomad,
+  JOB_HCL as HCL,
+  NOMAD_TOKEN,
+  jobInputs,
+  nomadConn,
+  useFakeNomad,
+} from "./harness/fakeNomad";
 
-const TOKEN = "66666666-7777-4888-8999-000000000000";
-const HCL = 'job "mesh-gateway" {\n  group "g" {}\n}\n';
 const PROVIDER = "exports.handler = () => provider; // serialized provider code, version 1";
 
 let nomad: FakeNomad;
@@ -35,16 +40,7 @@ useFakeNomad((n, ns) => {
   notes = ns;
 });
 
-const inputs = (over: Partial<NomadJobInputs> = {}): NomadJobInputs => ({
-  address: nomad.api.url,
-  caPem: tlsFixtures().good.caPem,
-  token: TOKEN,
-  jobspec: HCL,
-  variables: { datacenter: "dc1", wan_address: "203.0.113.9" },
-  waitHealthy: true,
-  timeoutSeconds: 5,
-  ...over,
-});
+const inputs = (over: Partial<NomadJobInputs> = {}) => jobInputs(nomad, over);
 const ID = "mesh-gateway@default";
 const calls = () => nomad.api.requests.length;
 
@@ -103,7 +99,7 @@ describe("refresh reads the live job", () => {
 
   test("a job registered from outside the stack (its spec index moved) is drift", async () => {
     const outs = await created();
-    const c = { address: nomad.api.url, caPem: tlsFixtures().good.caPem, token: TOKEN };
+    const c = nomadConn(nomad);
     const other = await parseJob(c, HCL, { datacenter: "dc1", wan_address: "198.51.100.1" });
     await callApi(
       {
@@ -137,9 +133,7 @@ describe("refresh reads the live job", () => {
           : { status: 404, body: "Namespace not found" },
     });
     const ns = {
-      address: api.url,
-      caPem: tlsFixtures().good.caPem,
-      token: TOKEN,
+      ...nomadConn(api),
       name: "ingress",
       description: "API gateways",
       __provider: PROVIDER,
@@ -203,7 +197,7 @@ describe("a failed rollout stays visibly out of date", () => {
     const news = inputs({ variables: FIXED, timeoutSeconds: 0.1 });
     await rejection(nomadJobProvider.update!(ID, outs, news));
     // Nomad already has the new spec: its planner alone would hide the change.
-    const c = { address: nomad.api.url, caPem: news.caPem, token: TOKEN };
+    const c = { address: nomad.api.url, caPem: news.caPem, token: NOMAD_TOKEN };
     expect(await planJob(c, await parseJob(c, HCL, FIXED))).toBe("None");
     expect(await nomadJobProvider.diff!(ID, outs, news)).toEqual({ changes: true, replaces: [] });
   });
@@ -276,7 +270,7 @@ describe("drift from the live job and its latest deployment", () => {
   const state = {
     address: "https://127.0.0.1:1",
     caPem: "CA",
-    token: TOKEN,
+    token: NOMAD_TOKEN,
     jobspec: HCL,
     variables: {},
     waitHealthy: true,

@@ -20,6 +20,7 @@ import {
   FakeGoogle,
   startFakeGoogle,
 } from "./harness/fakeGoogle";
+import { fakeClock } from "./harness/fakeClock";
 import { ProgramRun, ROOT, runProgram } from "./harness/program";
 
 const PREFLIGHT = "pulumi-nodejs:dynamic/hashistack:Preflight";
@@ -233,19 +234,7 @@ describe("preflight against local fakes of Resource Manager and the APIs it wait
     providerCredentialKeys: [],
     ...over,
   });
-  const clock = (): Clock & { slept: number[] } => {
-    const c = {
-      t: 0,
-      slept: [] as number[],
-      now: () => c.t,
-      sleep: async (ms: number) => {
-        c.slept.push(ms);
-        c.t += ms;
-      },
-    };
-    return c;
-  };
-  const opts = (token?: string, c: Clock = clock()) => ({
+  const opts = (token?: string, c: Clock = fakeClock()) => ({
     auth: {
       env: {
         HOME: home,
@@ -264,7 +253,7 @@ describe("preflight against local fakes of Resource Manager and the APIs it wait
   test("all roles held: checked, no warning, after the APIs answered", async () => {
     granted = all;
     apis.disabledFor = { "compute.googleapis.com": 2 };
-    const c = clock();
+    const c = fakeClock();
     expect(await checkDeployer(input(), opts("ya29.deployer", c))).toEqual({
       checked: true,
       note: `${apisNote}; deployer (GOOGLE_OAUTH_ACCESS_TOKEN) holds the ${required.length} required permissions checked`,
@@ -320,7 +309,7 @@ describe("preflight against local fakes of Resource Manager and the APIs it wait
 
   test("no credentials or provider credentials: a fixed pause for the APIs, a note and a warning", async () => {
     granted = [];
-    const c = clock();
+    const c = fakeClock();
     const none = await checkDeployer(input(), opts(undefined, c));
     expect(c.slept).toEqual([API_SETTLE_SECONDS * 1000]);
     expect(none.checked).toBe(false);

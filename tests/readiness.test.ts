@@ -1,9 +1,8 @@
 import { ApiError, callApi } from "../components/nomad/apiClient";
-import { ReadinessInput, waitUntilReady } from "../components/cluster/readiness";
+import { waitUntilReady } from "../components/cluster/readiness";
 import { FakeApi, Route, sequence, startFakeApi, tlsFixtures } from "./harness/fakeApi";
-
-const CONSUL_TOKEN = "11111111-2222-4333-8444-555555555555";
-const NOMAD_TOKEN = "66666666-7777-4888-8999-000000000000";
+import { NOMAD_TOKEN } from "./harness/fakeNomad";
+import { CONSUL_TOKEN, useReadinessServers } from "./harness/readinessServers";
 
 const nodes = (ready: number) =>
   Array.from({ length: 2 }, (_, k) => ({
@@ -34,30 +33,7 @@ function nomadRoutes(over: Record<string, Route> = {}): Record<string, Route> {
 }
 
 describe("readiness gate checks against local HTTPS servers", () => {
-  const servers: FakeApi[] = [];
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
-  async function input(
-    consul: Record<string, Route>,
-    nomad: Record<string, Route>,
-    over: Partial<ReadinessInput> = {},
-  ): Promise<ReadinessInput> {
-    const c = await startFakeApi(consul);
-    const n = await startFakeApi(nomad);
-    servers.push(c, n);
-    return {
-      consulAddress: c.url,
-      nomadAddress: n.url,
-      caPem: tlsFixtures().good.caPem,
-      consulToken: CONSUL_TOKEN,
-      nomadToken: NOMAD_TOKEN,
-      expectedClients: 2,
-      timeoutSeconds: 2,
-      pollSeconds: 0.05,
-      ...over,
-    };
-  }
+  const { servers, input } = useReadinessServers();
 
   test("passes when every check passes", async () => {
     const results = await waitUntilReady(await input(consulRoutes(), nomadRoutes()));

@@ -11,7 +11,7 @@ import {
   ReadinessInput,
   waitUntilReady,
 } from "../components/cluster/readiness";
-import { FakeApi, Route, startFakeApi, tlsFixtures } from "./harness/fakeApi";
+import { Route } from "./harness/fakeApi";
 import {
   apiError,
   ComputeState,
@@ -20,9 +20,8 @@ import {
   startFakeGoogle,
 } from "./harness/fakeGoogle";
 import { runProgram } from "./harness/program";
+import { useReadinessServers } from "./harness/readinessServers";
 
-const CONSUL_TOKEN = "11111111-2222-4333-8444-555555555555";
-const NOMAD_TOKEN = "66666666-7777-4888-8999-000000000000";
 const ACCESS_TOKEN = "ya29.deployer-access-token";
 const REGION = "europe-west1";
 
@@ -75,7 +74,7 @@ function computeState(): ComputeState {
 }
 
 describe("readiness gate reads the VMs' boot reports (local fake of the Compute API)", () => {
-  const servers: FakeApi[] = [];
+  const servers = useReadinessServers();
   let google: FakeGoogle;
   let state: ComputeState;
   let home: string;
@@ -85,30 +84,16 @@ describe("readiness gate reads the VMs' boot reports (local fake of the Compute 
     home = fs.mkdtempSync(path.join(os.tmpdir(), "gate-"));
   });
   afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.close()));
     await google.close();
   });
 
-  async function input(
-    consul: Record<string, Route>,
-    over: Partial<ReadinessInput> = {},
-  ): Promise<ReadinessInput> {
-    const c = await startFakeApi(consul);
-    const n = await startFakeApi(readyNomad);
-    servers.push(c, n);
-    return {
-      consulAddress: c.url,
-      nomadAddress: n.url,
-      caPem: tlsFixtures().good.caPem,
-      consulToken: CONSUL_TOKEN,
-      nomadToken: NOMAD_TOKEN,
+  const input = (consul: Record<string, Route>, over: Partial<ReadinessInput> = {}) =>
+    servers.input(consul, readyNomad, {
       expectedClients: 1,
       timeoutSeconds: 0.6,
-      pollSeconds: 0.05,
       bootReport: { project: "my-project", region: REGION, groups: ["dc1-servers", "dc1-clients"] },
       ...over,
-    };
-  }
+    });
   const withToken = (over: Partial<BootWatchOptions> = {}): BootWatchOptions => ({
     auth: { env: { HOME: home, GOOGLE_OAUTH_ACCESS_TOKEN: ACCESS_TOKEN } },
     computeBaseUrl: `${google.url}/compute/v1`,

@@ -3,7 +3,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-  AgentConfigInput,
   ConsulAgentConfig,
   NomadAgentConfig,
   consulConfig,
@@ -18,6 +17,7 @@ import {
   shellQuote,
   StartupScriptInput,
 } from "../components/cluster/startupScript";
+import { testAgent } from "./harness/agent";
 import { runProgram } from "./harness/program";
 import { TOOLS, testWith } from "./harness/tools";
 
@@ -25,16 +25,7 @@ import { TOOLS, testWith } from "./harness/tools";
 // (and how to install them) instead of failing; in CI (CI=true) they are mandatory.
 const LINT = [TOOLS.bash, TOOLS.shellcheck];
 
-const agent: AgentConfigInput = {
-  datacenter: "dc1",
-  project: "my-project-1",
-  region: "europe-west1",
-  joinTag: "dc1-server",
-  serverCount: 3,
-  consulEnterprise: false,
-  nomadEnterprise: false,
-  nomadBridgeCidr: "172.26.64.0/20",
-};
+const agent = testAgent();
 const serverSecrets = {
   caCert: "dc1-ca-cert",
   tlsCert: "dc1-server-tls-cert",

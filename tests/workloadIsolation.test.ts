@@ -15,6 +15,7 @@ import {
   nomadCniPluginVersion,
 } from "../components/cluster/cniPlugins";
 import { renderStartupScript, StartupScriptInput } from "../components/cluster/startupScript";
+import { testAgent } from "./harness/agent";
 import {
   installFakeIptables,
   IptablesState,
@@ -27,16 +28,7 @@ const LIB = path.join(__dirname, "..", "components", "cluster", "startup", "lib.
 
 const CLIENT: StartupScriptInput = {
   role: "client",
-  agent: {
-    datacenter: "dc1",
-    project: "p-1",
-    region: "europe-west1",
-    joinTag: "dc1-server",
-    serverCount: 3,
-    consulEnterprise: false,
-    nomadEnterprise: false,
-    nomadBridgeCidr: "172.26.64.0/20",
-  },
+  agent: testAgent({ project: "p-1" }),
   consulVersion: "1.22.6",
   nomadVersion: "1.10.3",
   secrets: {
