@@ -6,7 +6,8 @@
  */
 import { NomadJobInputs, nomadJobProvider } from "../components/nomad/nomadJob";
 import { DynamicProviderHost, startDynamicProviderHost } from "./harness/dynamicProviderHost";
-import { FakeNomad, jobInputs, startFakeNomad } from "./harness/fakeNomad";
+import { FakeNomad, startFakeNomad } from "./harness/fakeNomad";
+import { jobInputs } from "./harness/jobInputs";
 
 const ID = "mesh-gateway@default";
 

@@ -5,7 +5,7 @@ import { waitForDeployment } from "../components/nomad/nomadDeployment";
 import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomad/nomadJob";
 import { nomadNamespaceProvider } from "../components/nomad/nomadNamespace";
 import { FakeApi, Route, sequence, startFakeApi, tlsFixtures } from "./harness/fakeApi";
-import { NOMAD_TOKEN, jobInputs, nomadConn } from "./harness/fakeNomad";
+import { NOMAD_TOKEN, jobInputs, nomadConn } from "./harness/jobInputs";
 
 const HCL = 'job "mesh-gateway" {\n  # a comment\n  group "g" {}\n}\n';
 

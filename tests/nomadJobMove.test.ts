@@ -7,13 +7,8 @@
  */
 import { PartialFailure } from "../components/nomad/dynamicResult";
 import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomad/nomadJob";
-import {
-  FakeNomad,
-  JOB_HCL as HCL,
-  jobInputs,
-  startFakeNomad,
-  useFakeNomad,
-} from "./harness/fakeNomad";
+import { FakeNomad, startFakeNomad, useFakeNomad } from "./harness/fakeNomad";
+import { JOB_HCL as HCL, jobInputs } from "./harness/jobInputs";
 
 const ID = "mesh-gateway@default";
 

@@ -16,7 +16,8 @@ import { DIFF_CALL, UNKNOWN } from "../components/nomad/nomadApi";
 import { NomadJobOutputs, nomadJobProvider } from "../components/nomad/nomadJob";
 import { decideJobDiff } from "../components/nomad/nomadJobDiff";
 import { startFakeApi, tlsFixtures } from "./harness/fakeApi";
-import { FakeNomad, jobInputs, startFakeNomad } from "./harness/fakeNomad";
+import { FakeNomad, startFakeNomad } from "./harness/fakeNomad";
+import { jobInputs } from "./harness/jobInputs";
 
 const ID = "mesh-gateway@default";
 const FALLBACK =

@@ -15,7 +15,7 @@ import { NomadJobOutputs, nomadJobProvider } from "../components/nomad/nomadJob"
 import { decideJobDiff } from "../components/nomad/nomadJobDiff";
 import { nomadNamespaceProvider } from "../components/nomad/nomadNamespace";
 import { startFakeApi, tlsFixtures } from "./harness/fakeApi";
-import { jobInputs, nomadConn } from "./harness/fakeNomad";
+import { jobInputs, nomadConn } from "./harness/jobInputs";
 
 /** A listener that accepts, optionally completes TLS, then resets or holds; counts connections. */
 async function brokenServer(after: "tls" | "tcp", mode: "hold" | "reset") {

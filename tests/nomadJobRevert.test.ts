@@ -9,7 +9,8 @@ import { PartialFailure } from "../components/nomad/dynamicResult";
 import { parseJob, registerJob } from "../components/nomad/nomadApi";
 import { deploymentFor, jobMoved, waitForDeployment } from "../components/nomad/nomadDeployment";
 import { NomadJobInputs, NomadJobOutputs, nomadJobProvider } from "../components/nomad/nomadJob";
-import { FakeNomad, jobInputs, nomadConn, useFakeNomad } from "./harness/fakeNomad";
+import { FakeNomad, useFakeNomad } from "./harness/fakeNomad";
+import { jobInputs, nomadConn } from "./harness/jobInputs";
 
 const HCL =
   'job "mesh-gateway" {\n  group "gateway" {\n    update {\n      auto_revert = true\n' +

@@ -17,7 +17,8 @@ import {
   nomadNamespaceProvider,
 } from "../components/nomad/nomadNamespace";
 import { startFakeApi } from "./harness/fakeApi";
-import { FakeNomad, jobInputs, nomadConn, useFakeNomad } from "./harness/fakeNomad";
+import { FakeNomad, useFakeNomad } from "./harness/fakeNomad";
+import { jobInputs, nomadConn } from "./harness/jobInputs";
 
 const HCL = 'job "web" {\n  group "g" {}\n}\n';
 const ID = "web@default";

@@ -22,14 +22,8 @@ import {
   nomadNamespaceProvider,
 } from "../components/nomad/nomadNamespace";
 import { startFakeApi } from "./harness/fakeApi";
-import {
-  FakeNomad,
-  JOB_HCL as HCL,
-  NOMAD_TOKEN,
-  jobInputs,
-  nomadConn,
-  useFakeNomad,
-} from "./harness/fakeNomad";
+import { FakeNomad, useFakeNomad } from "./harness/fakeNomad";
+import { JOB_HCL as HCL, NOMAD_TOKEN, jobInputs, nomadConn } from "./harness/jobInputs";
 
 const PROVIDER = "exports.handler = () => provider; // serialized provider code, version 1";
 

@@ -1,7 +1,7 @@
 import { ApiError, callApi } from "../components/nomad/apiClient";
 import { waitUntilReady } from "../components/cluster/readiness";
 import { FakeApi, Route, sequence, startFakeApi, tlsFixtures } from "./harness/fakeApi";
-import { NOMAD_TOKEN } from "./harness/fakeNomad";
+import { NOMAD_TOKEN } from "./harness/jobInputs";
 import { CONSUL_TOKEN, useReadinessServers } from "./harness/readinessServers";
 
 const nodes = (ready: number) =>

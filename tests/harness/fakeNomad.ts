@@ -24,8 +24,7 @@
  * The parser understands `job "<id>"`, `namespace = "<ns>"`, `group "<name>"` and
  * `auto_revert = true`, and answers 400 for a jobspec containing `!syntax-error`.
  */
-import type { NomadJobInputs } from "../../components/nomad/nomadJob";
-import { FakeApi, Route, startFakeApi, tlsFixtures } from "./fakeApi";
+import { FakeApi, Route, startFakeApi } from "./fakeApi";
 
 /** One job as the fake stores it. */
 export interface StoredJob {
@@ -306,34 +305,4 @@ export function useFakeNomad(use: (nomad: FakeNomad, notes: string[]) => void): 
     jest.restoreAllMocks();
     await nomad?.api.close();
   });
-}
-
-/** The Nomad ACL token the provider tests send (shaped like a real SecretID). */
-export const NOMAD_TOKEN = "66666666-7777-4888-8999-000000000000";
-
-/** The jobspec most provider tests register: job "mesh-gateway", one group. */
-export const JOB_HCL = 'job "mesh-gateway" {\n  group "g" {}\n}\n';
-
-/** What the provider needs to reach `at` (a fake Nomad or any fake API): address, CA, token. */
-export function nomadConn(at: FakeNomad | { url: string }) {
-  return {
-    address: "api" in at ? at.api.url : at.url,
-    caPem: tlsFixtures().good.caPem,
-    token: NOMAD_TOKEN,
-  };
-}
-
-/** Job inputs against `at` that register a healthy JOB_HCL; a test changes one field with `over`. */
-export function jobInputs(
-  at: FakeNomad | { url: string },
-  over: Partial<NomadJobInputs> = {},
-): NomadJobInputs {
-  return {
-    ...nomadConn(at),
-    jobspec: JOB_HCL,
-    variables: { datacenter: "dc1", wan_address: "203.0.113.9" },
-    waitHealthy: true,
-    timeoutSeconds: 5,
-    ...over,
-  };
 }

@@ -1,7 +1,7 @@
 /** Fake Consul and Nomad HTTPS servers for the readiness gate's tests, and its input against them. */
 import { ReadinessInput } from "../../components/cluster/readiness";
 import { FakeApi, Route, startFakeApi, tlsFixtures } from "./fakeApi";
-import { NOMAD_TOKEN } from "./fakeNomad";
+import { NOMAD_TOKEN } from "./jobInputs";
 
 /** The Consul management token the gate sends (shaped like a real SecretID). */
 export const CONSUL_TOKEN = "11111111-2222-4333-8444-555555555555";
